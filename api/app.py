@@ -1,0 +1,24 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from .errors import install_error_handlers
+from .routes import calls, health, search
+from .services import Services
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="callrec",
+        version="1",
+        description="Call recording, transcription, speaker separation and search. "
+                    "Authenticate with `Authorization: Bearer <API key>`.",
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(calls.router)
+    app.include_router(search.router)
+    return app

@@ -1,0 +1,266 @@
+"""The `callrec` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .settings import Settings, load_settings
+
+app = typer.Typer(help="callrec: call recording, transcription and search.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+ConfigOption = Annotated[Path | None, typer.Option("--config", envvar="CALLREC_CONFIG",
+                                                    help="A file of CALLREC_...=value lines")]
+DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Folder for all embedded state")]
+
+
+def _settings(config: Path | None, data_dir: Path | None = None) -> Settings:
+    try:
+        return load_settings(config, data_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        typer.echo(f"callrec: bad settings: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Everything on one machine: API, a worker, and (unless configured) embedded Redis, SQLite, local objects."""
+    from .logs import configure_logging
+    from .up import run_up
+
+    settings = _settings(config, data_dir)
+    configure_logging(settings.api.log_level)
+    run_up(settings, host, port, config)
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """The API server alone (scale-out: point it at PostgreSQL, S3 and a shared Redis)."""
+    import uvicorn
+
+    from .app import create_app
+    from .logs import configure_logging
+    from .services import build_services
+
+    settings = _settings(config)
+    configure_logging(settings.api.log_level)
+    services = build_services(settings)
+    uvicorn.run(create_app(services), host=host or settings.api.host, port=port or settings.api.port,
+                log_level=settings.api.log_level)
+
+
+@app.command()
+def worker(
+    queues: Annotated[str | None, typer.Option(help="Comma-separated: gpu,cpu (default: by hardware)")] = None,
+    burst: Annotated[bool, typer.Option(help="Exit once the queues are empty")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """A transcription worker: loads the model once, then serves the queues. Run more on more machines."""
+    from recorder.queue import CPU_QUEUE, GPU_QUEUE, requeue_stranded_calls
+    from transcribe.asr import Transcriber
+    from transcribe.jobs import WorkerContext
+    from transcribe.worker import run_worker
+
+    from .logs import configure_logging
+    from .services import build_services
+
+    settings = _settings(config)
+    configure_logging(settings.api.log_level)
+    services = build_services(settings)
+    transcriber = Transcriber(settings.transcribe)
+    names = {"gpu": GPU_QUEUE, "cpu": CPU_QUEUE}
+    if queues:
+        try:
+            queue_names = [names[q.strip()] for q in queues.split(",") if q.strip()]
+        except KeyError as exc:
+            typer.echo(f"callrec: unknown queue {exc}; use gpu and/or cpu", err=True)
+            raise typer.Exit(2) from exc
+    else:
+        queue_names = [GPU_QUEUE, CPU_QUEUE] if transcriber.device == "cuda" else [CPU_QUEUE]
+
+    def reconcile_forever() -> None:
+        # Calls stored while Redis was unreachable (or whose job Redis lost) get their job back.
+        while True:
+            try:
+                requeue_stranded_calls(services.db, services.queue)
+            except Exception:  # keep reconciling after a transient database or Redis error
+                import logging
+
+                logging.getLogger(__name__).exception("reconciler pass failed")
+            time.sleep(60)
+
+    if not burst:
+        threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
+    context = WorkerContext(services.db, services.objects, transcriber, settings.transcribe)
+    run_worker(context, services.redis, queue_names, burst=burst)
+
+
+@app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A recording")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the transcript JSON")] = False,
+    language: Annotated[str | None, typer.Option(help="Force the language (he, ar, en, ...)")] = None,
+    channels: Annotated[str, typer.Option(help="Roles of the channels, channel 0 first")] = "agent,customer",
+    model: Annotated[str | None, typer.Option(help="Model folder, packaged name or hub name")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Transcribe one file locally, no server needed."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from transcribe.asr import Transcriber
+    from transcribe.audio import AudioDecodeError, channel_count, load_audio
+    from transcribe.formats import to_json, to_txt
+    from transcribe.models import ModelUnavailable
+    from transcribe.pipeline import CallOptions, Timings, transcribe_audio
+
+    settings = _settings(config).transcribe
+    if model:
+        settings = settings.model_copy(update={"model": model})
+    roles = [r.strip() for r in channels.split(",") if r.strip()]
+    timings = Timings()
+    try:
+        started = time.perf_counter()
+        transcriber = Transcriber(settings)
+        timings.measure("load_model", started)
+        started = time.perf_counter()
+        audio = load_audio(file, channel_count(file))
+        timings.measure("normalise", started)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), transient=True,
+                      disable=not sys.stderr.isatty()) as progress:
+            task = progress.add_task("transcribe", total=1.0)
+            transcript = transcribe_audio(
+                audio, transcriber,
+                CallOptions(channel_roles=roles, language=language, allowed_languages=settings.languages),
+                timings, lambda stage, fraction: progress.update(task, completed=fraction, description=stage),
+            )
+    except (AudioDecodeError, ModelUnavailable, ValueError) as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        body = to_json(transcript) | {"model": transcript.model, "timings": timings.seconds}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(to_txt(transcript), nl=False)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of recordings")],
+    url: Annotated[str | None, typer.Option(envvar="CALLREC_API_URL", help="The callrec server")] = None,
+    key: Annotated[str | None, typer.Option(envvar="CALLREC_API_KEY", help="An admin or telephony key")] = None,
+    metadata: Annotated[str, typer.Option(help="JSON metadata applied to every file")] = "{}",
+    config: ConfigOption = None,
+) -> None:
+    """Post recordings to a running server; re-running skips what was already ingested."""
+    from .ingest_client import ingest_paths
+
+    settings = _settings(config).api
+    url, key = url or settings.url, key or settings.key
+    if not key:
+        typer.echo("callrec: no API key: pass --key or set CALLREC_API_KEY", err=True)
+        raise typer.Exit(2)
+    try:
+        extra = json.loads(metadata)
+        assert isinstance(extra, dict)
+    except (ValueError, AssertionError) as exc:
+        typer.echo("callrec: --metadata must be a JSON object", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        outcomes = ingest_paths(url, key, paths, extra, show_progress=sys.stderr.isatty())
+    except FileNotFoundError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    failed = [o for o in outcomes if o.status not in (200, 201)]
+    created = sum(o.status == 201 for o in outcomes)
+    for outcome in outcomes:
+        mark = {201: "new", 200: "existing"}.get(outcome.status, f"FAILED {outcome.status}")
+        typer.echo(f"{mark}\t{outcome.call_id or '-'}\t{outcome.path}\t{'' if outcome.call_id else outcome.detail}")
+    typer.echo(f"{len(outcomes)} file(s): {created} new, {len(outcomes) - created - len(failed)} existing, "
+               f"{len(failed)} failed", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin or telephony")],
+    name: Annotated[str, typer.Option(help="A label for the key")] = "",
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create a key; it is printed once, alone on stdout."""
+    from storage import api_keys
+    from storage.database import Database
+
+    settings = _settings(config, data_dir)
+    db = Database(settings.storage.resolved_database_url())
+    db.migrate()
+    try:
+        with db.session() as session:
+            _, secret = api_keys.create_key(session, role, name)
+    except ValueError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Keys by id, role and prefix (never the secret)."""
+    from storage import api_keys
+    from storage.database import Database
+
+    db = Database(_settings(config, data_dir).storage.resolved_database_url())
+    db.migrate()
+    with db.session() as session:
+        for key in api_keys.list_keys(session):
+            state = "revoked" if key.revoked else "active"
+            typer.echo(f"{key.id}\t{key.role}\t{key.prefix}...\t{state}\t{key.name}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    from storage import api_keys
+    from storage.database import Database
+
+    db = Database(_settings(config, data_dir).storage.resolved_database_url())
+    with db.session() as session:
+        if not api_keys.revoke_key(session, key_id):
+            typer.echo(f"callrec: no active key {key_id}", err=True)
+            raise typer.Exit(1)
+    typer.echo(f"revoked key {key_id}")
+
+
+@app.command()
+def migrate(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Bring the database schema up to date (the API and workers also do this at start)."""
+    from storage.database import Database
+
+    Database(_settings(config, data_dir).storage.resolved_database_url()).migrate()
+    typer.echo("database is up to date")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

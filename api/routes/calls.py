@@ -1,0 +1,182 @@
+"""/v1/calls: upload, list, read, delete, retry, transcript, audio."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+
+from recorder.errors import UploadTooLarge
+from recorder.metadata import parse_metadata
+from storage import calls as call_records
+from storage.calls import CallFilter
+from storage.records import CallStatus
+from storage.transcripts import load_transcript
+from transcribe.formats import MEDIA_TYPES, render, to_json
+
+from ..auth import admin_only, uploader
+from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
+from ..upload import read_upload
+
+router = APIRouter(prefix="/v1/calls", tags=["calls"])
+ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 415, 422, 503)}
+
+UPLOAD_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["audio"],
+                    "properties": {
+                        "audio": {"type": "string", "format": "binary",
+                                  "description": "The recording: WAV (PCM, mu-law, A-law), MP3, OGG/Opus, FLAC, M4A"},
+                        "metadata": {"type": "string", "description": (
+                            'JSON: {"external_id", "source", "direction", "agent_id", "customer_number", '
+                            '"started_at", "channel_roles", "language", "extra"}')},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _services(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.services
+
+
+@router.post("", status_code=201, response_model=CallCreated, responses=ERRORS, openapi_extra=UPLOAD_SCHEMA,
+             dependencies=[Depends(uploader)])
+async def upload_call(request: Request) -> JSONResponse:
+    """Store a recorded call and queue it for transcription. The same (source, external_id) returns
+    the existing call with 200 instead of creating a duplicate."""
+    services = _services(request)
+    ingestor = services.ingestor
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > ingestor.max_bytes + 1024 * 1024:
+        raise UploadTooLarge(f"the upload is larger than the limit of {ingestor.max_bytes // 2**20} MiB")
+    with ingestor.spool("") as spool:
+        parsed = await read_upload(request.headers.get("content-type", ""), request.stream(), spool)
+        metadata = parse_metadata(parsed.metadata)
+        result = await run_in_threadpool(ingestor.ingest, parsed.audio, metadata)
+    body = CallCreated(id=result.call.id, status=result.call.status.value).model_dump()
+    return JSONResponse(body, status_code=201 if result.created else 200)
+
+
+def _encode_cursor(created_at: datetime, call_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{call_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, call_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
+        return datetime.fromisoformat(created), call_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, "invalid cursor: pass next_cursor from the previous page unchanged") from exc
+
+
+@router.get("", response_model=CallPage, responses=ERRORS, dependencies=[Depends(admin_only)])
+def list_calls(
+    request: Request,
+    status: CallStatus | None = None,
+    source: str | None = None,
+    direction: Literal["inbound", "outbound", "internal"] | None = None,
+    agent_id: str | None = None,
+    customer_number: str | None = None,
+    external_id: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+) -> CallPage:
+    """Calls, newest first, filtered; follow next_cursor for the next page."""
+    where = CallFilter(status=status, source=source, direction=direction, agent_id=agent_id,
+                       customer_number=customer_number, external_id=external_id, created_after=created_after,
+                       created_before=created_before)
+    before = _decode_cursor(cursor) if cursor else None
+    with _services(request).db.session() as session:
+        calls = call_records.list_calls(session, where, limit=limit + 1, before=before)
+    page = calls[:limit]
+    next_cursor = _encode_cursor(page[-1].created_at, page[-1].id) if len(calls) > limit else None
+    return CallPage(items=[CallOut.of(c) for c in page], next_cursor=next_cursor)
+
+
+@router.get("/{call_id}", response_model=CallOut, responses=ERRORS, dependencies=[Depends(admin_only)])
+def get_call(request: Request, call_id: str) -> CallOut:
+    with _services(request).db.session() as session:
+        return CallOut.of(call_records.get_call(session, call_id))
+
+
+@router.delete("/{call_id}", status_code=204, responses=ERRORS, dependencies=[Depends(admin_only)])
+def delete_call(request: Request, call_id: str) -> Response:
+    """Delete the call, its transcript, its index entries and its audio."""
+    _services(request).ingestor.delete(call_id)
+    return Response(status_code=204)
+
+
+@router.post("/{call_id}/retry", response_model=CallCreated, status_code=202, responses=ERRORS,
+             dependencies=[Depends(admin_only)])
+def retry_call(request: Request, call_id: str) -> CallCreated:
+    """Queue a failed call again."""
+    services = _services(request)
+    with services.db.session() as session:
+        call = call_records.get_call(session, call_id)
+    if call.status != CallStatus.FAILED:
+        raise HTTPException(409, f"only failed calls can be retried; this call is {call.status.value}")
+    call = services.ingestor.retry(call_id)
+    return CallCreated(id=call.id, status=call.status.value)
+
+
+@router.get("/{call_id}/transcript", response_model=TranscriptOut, responses=ERRORS,
+            dependencies=[Depends(admin_only)])
+def get_transcript(
+    request: Request, call_id: str, format: Literal["json", "srt", "vtt", "txt", "rttm"] = "json"
+) -> Response:
+    with _services(request).db.session() as session:
+        call = call_records.get_call(session, call_id)
+        if call.status != CallStatus.DONE:
+            raise HTTPException(409, f"the transcript is not ready: the call is {call.status.value}")
+        transcript = load_transcript(session, call_id)
+    if format == "json":
+        return JSONResponse(to_json(transcript))
+    return PlainTextResponse(render(transcript, format, recording_id=call_id), media_type=MEDIA_TYPES[format])
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+@router.get("/{call_id}/audio", responses={**ERRORS, 206: {"description": "Partial content"}},
+            response_class=StreamingResponse, dependencies=[Depends(admin_only)])
+def get_audio(request: Request, call_id: str) -> Response:
+    """The original recording; honours a single HTTP Range so players can seek."""
+    services = _services(request)
+    with services.db.session() as session:
+        call = call_records.get_call(session, call_id)
+    size = call.audio_size
+    media_type = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac"}.get(
+        call.audio_format.split("/")[0], "application/octet-stream")
+    headers = {"Accept-Ranges": "bytes", "ETag": f'"{call.audio_sha256}"'}
+    range_header = request.headers.get("range")
+    if not range_header:
+        headers["Content-Length"] = str(size)
+        return StreamingResponse(services.objects.open(call.audio_key), media_type=media_type, headers=headers)
+    match = _RANGE.match(range_header.strip())
+    if not match or match.groups() == ("", ""):
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+    first, last = match.groups()
+    if first == "":
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+    headers.update({"Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1)})
+    return StreamingResponse(services.objects.open(call.audio_key, start, end), status_code=206,
+                             media_type=media_type, headers=headers)

@@ -1,0 +1,137 @@
+"""The public v1 response shapes. Later versions add fields; they never remove or rename them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from storage.records import Call, CallHits
+
+
+class AudioInfo(BaseModel):
+    filename: str
+    format: str
+    size: int
+    sha256: str
+    duration: float
+    channels: int
+    sample_rate: int
+
+
+class CallOut(BaseModel):
+    id: str
+    status: str
+    progress: float
+    stage: str | None
+    error: str | None
+    source: str
+    external_id: str | None
+    direction: str | None
+    agent_id: str | None
+    customer_number: str | None
+    started_at: datetime | None
+    channel_roles: list[str]
+    language_hint: str | None
+    language: str | None
+    model: str | None
+    attempts: int
+    extra: dict[str, Any]
+    audio: AudioInfo
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, call: Call) -> CallOut:
+        return cls(
+            id=call.id, status=call.status.value, progress=round(call.progress, 3), stage=call.stage,
+            error=call.error, source=call.source, external_id=call.external_id, direction=call.direction,
+            agent_id=call.agent_id, customer_number=call.customer_number, started_at=call.started_at,
+            channel_roles=list(call.channel_roles), language_hint=call.language_hint, language=call.language,
+            model=call.model, attempts=call.attempts, extra=call.extra,
+            audio=AudioInfo(filename=call.audio_filename, format=call.audio_format, size=call.audio_size,
+                            sha256=call.audio_sha256, duration=round(call.duration, 3), channels=call.channels,
+                            sample_rate=call.sample_rate),
+            created_at=call.created_at, updated_at=call.updated_at,
+        )
+
+
+class CallCreated(BaseModel):
+    id: str
+    status: str
+
+
+class CallPage(BaseModel):
+    items: list[CallOut]
+    next_cursor: str | None
+
+
+class WordOut(BaseModel):
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+class SegmentOut(BaseModel):
+    start: float
+    end: float
+    speaker: str
+    role: str
+    channel: int | None
+    text: str
+    words: list[WordOut]
+
+
+class SpeakerOut(BaseModel):
+    id: str
+    role: str
+    channel: int | None
+
+
+class TranscriptOut(BaseModel):
+    language: str
+    duration: float
+    speakers: list[SpeakerOut]
+    segments: list[SegmentOut]
+
+
+class HitOut(BaseModel):
+    segment: int
+    start: float
+    end: float
+    speaker: str
+    role: str
+    text: str
+
+
+class SearchResultOut(BaseModel):
+    call_id: str
+    score: float
+    hits: list[HitOut]
+
+
+class SearchOut(BaseModel):
+    query: str
+    total: int
+    results: list[SearchResultOut]
+
+    @classmethod
+    def of(cls, query: str, total: int, results: list[CallHits]) -> SearchOut:
+        return cls(
+            query=query, total=total,
+            results=[
+                SearchResultOut(
+                    call_id=r.call_id, score=round(r.score, 6),
+                    hits=[HitOut(segment=h.segment_index, start=h.start, end=h.end, speaker=h.speaker, role=h.role,
+                                 text=h.text) for h in r.hits],
+                )
+                for r in results
+            ],
+        )
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: str

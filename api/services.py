@@ -1,0 +1,57 @@
+"""The composition root: builds the database, object store, queue and ingestor from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis import Redis
+
+from recorder.ingest import Ingestor
+from recorder.queue import CallQueue
+from storage.database import Database
+from storage.objects import ObjectStore, open_object_store
+from storage.objects_s3 import S3ObjectStore
+
+from .settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    objects: ObjectStore
+    redis: Redis
+    queue: CallQueue
+    ingestor: Ingestor
+
+    def close(self) -> None:
+        self.db.dispose()
+        self.redis.close()
+
+
+def open_objects(settings: Settings) -> ObjectStore:
+    storage = settings.storage
+    objects = open_object_store(
+        storage.resolved_objects_url(),
+        access_key=storage.s3_access_key.get_secret_value() if storage.s3_access_key else None,
+        secret_key=storage.s3_secret_key.get_secret_value() if storage.s3_secret_key else None,
+    )
+    if isinstance(objects, S3ObjectStore):
+        objects.ensure_bucket()
+    return objects
+
+
+def open_redis(url: str) -> Redis:
+    if not url:
+        raise RuntimeError("no Redis URL: set CALLREC_QUEUE_REDIS_URL, or use `callrec up` for an embedded Redis")
+    return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30)
+
+
+def build_services(settings: Settings, migrate: bool = True) -> Services:
+    db = Database(settings.storage.resolved_database_url())
+    if migrate:
+        db.migrate()
+    objects = open_objects(settings)
+    redis = open_redis(settings.queue.redis_url)
+    queue = CallQueue(redis, settings.queue)
+    return Services(settings, db, objects, redis, queue, Ingestor(db, objects, queue, settings.recorder))

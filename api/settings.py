@@ -1,0 +1,56 @@
+"""All of callrec's settings, composed from each package's own settings class.
+
+Every setting is an environment variable (CALLREC_...); the same NAME=value lines can live in a config
+file given by --config or CALLREC_CONFIG. The environment wins over the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recorder.settings import QueueSettings, RecorderSettings
+from storage.settings import StorageSettings
+from transcribe.settings import TranscribeSettings
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLREC_API_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Where `callrec ingest` finds the server and its key.
+    url: str = "http://127.0.0.1:8000"
+    key: str = ""
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
+class Settings:
+    api: ApiSettings
+    storage: StorageSettings
+    queue: QueueSettings
+    recorder: RecorderSettings
+    transcribe: TranscribeSettings
+
+    @property
+    def data_dir(self) -> Path:
+        return self.storage.data_dir
+
+
+def load_settings(config_file: Path | None = None, data_dir: Path | None = None) -> Settings:
+    env_file = str(config_file) if config_file else None
+    if config_file is not None and not config_file.is_file():
+        raise FileNotFoundError(f"config file {config_file} does not exist")
+    storage = StorageSettings(_env_file=env_file)  # type: ignore[call-arg]
+    if data_dir is not None:
+        storage = storage.model_copy(update={"data_dir": data_dir})
+    return Settings(
+        api=ApiSettings(_env_file=env_file),  # type: ignore[call-arg]
+        storage=storage,
+        queue=QueueSettings(_env_file=env_file),  # type: ignore[call-arg]
+        recorder=RecorderSettings(_env_file=env_file),  # type: ignore[call-arg]
+        transcribe=TranscribeSettings(_env_file=env_file),  # type: ignore[call-arg]
+    )

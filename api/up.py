@@ -1,0 +1,53 @@
+"""`callrec up`: the whole service on one machine, embedded Redis, SQLite and a local object folder
+by default, with one worker process beside the API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from .admin_key import ensure_admin_key
+from .app import create_app
+from .embedded_redis import EmbeddedRedis
+from .services import build_services
+from .settings import Settings
+
+
+def run_up(settings: Settings, host: str, port: int, config: Path | None) -> None:
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    embedded: EmbeddedRedis | None = None
+    if not settings.queue.redis_url:
+        embedded = EmbeddedRedis(data_dir / "redis")
+        url = embedded.start()
+        settings = Settings(
+            api=settings.api, storage=settings.storage.model_copy(update={"data_dir": data_dir}),
+            queue=settings.queue.model_copy(update={"redis_url": url}), recorder=settings.recorder,
+            transcribe=settings.transcribe,
+        )
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        services = build_services(settings)
+        admin_key = ensure_admin_key(services.db, data_dir)
+        env = dict(os.environ, CALLREC_DATA_DIR=str(data_dir), CALLREC_QUEUE_REDIS_URL=settings.queue.redis_url)
+        command = [sys.executable, "-m", "api.cli", "worker"] + (["--config", str(config)] if config else [])
+        worker = subprocess.Popen(command, env=env)
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        print(f"callrec is up: http://{shown_host}:{port}  (API docs: http://{shown_host}:{port}/docs)", flush=True)
+        print(f"admin API key: {admin_key}", flush=True)
+        print(f"data: {data_dir}", flush=True)
+        uvicorn.run(create_app(services), host=host, port=port, log_level=settings.api.log_level)
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        if embedded is not None:
+            embedded.stop()

@@ -1,0 +1,185 @@
+"""Call records: create (idempotently), read, list, move through their statuses, delete."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import CallNotFound
+from .records import Call, CallStatus, NewCall
+from .tables import CallRow, JobAttemptRow, SegmentRow, utcnow
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def to_call(row: CallRow) -> Call:
+    return Call(
+        id=row.id, status=CallStatus(row.status), progress=row.progress, stage=row.stage, error=row.error,
+        source=row.source, external_id=row.external_id, direction=row.direction, agent_id=row.agent_id,
+        customer_number=row.customer_number, started_at=_aware(row.started_at),
+        channel_roles=tuple(row.channel_roles or ()), language_hint=row.language_hint, extra=dict(row.extra or {}),
+        audio_key=row.audio_key, audio_sha256=row.audio_sha256, audio_size=row.audio_size,
+        audio_filename=row.audio_filename, audio_format=row.audio_format, duration=row.duration,
+        channels=row.channels, sample_rate=row.sample_rate, language=row.language, model=row.model,
+        attempts=row.attempts, created_at=_aware(row.created_at) or utcnow(),
+        updated_at=_aware(row.updated_at) or utcnow(),
+    )
+
+
+def new_call_id() -> str:
+    return str(uuid.uuid4())
+
+
+def find_by_external_id(session: Session, source: str, external_id: str) -> Call | None:
+    row = session.scalar(select(CallRow).where(CallRow.source == source, CallRow.external_id == external_id))
+    return to_call(row) if row else None
+
+
+def create_call(session: Session, call_id: str, new: NewCall) -> tuple[Call, bool]:
+    """Insert the call; if (source, external_id) already exists return that call and False."""
+    row = CallRow(
+        id=call_id, status=CallStatus.QUEUED.value, progress=0.0, stage="queued", source=new.source,
+        external_id=new.external_id, direction=new.direction, agent_id=new.agent_id,
+        customer_number=new.customer_number, started_at=new.started_at, channel_roles=list(new.channel_roles),
+        language_hint=new.language_hint, extra=new.extra, audio_key=new.audio_key,
+        audio_sha256=new.audio_sha256, audio_size=new.audio_size, audio_filename=new.audio_filename,
+        audio_format=new.audio_format, duration=new.duration, channels=new.channels,
+        sample_rate=new.sample_rate, speakers=[], attempts=0,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        if new.external_id is None:
+            raise
+        existing = find_by_external_id(session, new.source, new.external_id)
+        if existing is None:
+            raise
+        return existing, False
+    return to_call(row), True
+
+
+def get_call(session: Session, call_id: str) -> Call:
+    row = session.get(CallRow, call_id)
+    if row is None:
+        raise CallNotFound(f"no call with id {call_id}")
+    return to_call(row)
+
+
+@dataclass(frozen=True, slots=True)
+class CallFilter:
+    status: CallStatus | None = None
+    source: str | None = None
+    direction: str | None = None
+    agent_id: str | None = None
+    customer_number: str | None = None
+    external_id: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def list_calls(
+    session: Session, where: CallFilter, limit: int = 50, before: tuple[datetime, str] | None = None
+) -> list[Call]:
+    """Newest first; `before` is the (created_at, id) of the last call on the previous page."""
+    query = select(CallRow)
+    for column, value in (
+        (CallRow.status, where.status.value if where.status else None),
+        (CallRow.source, where.source),
+        (CallRow.direction, where.direction),
+        (CallRow.agent_id, where.agent_id),
+        (CallRow.customer_number, where.customer_number),
+        (CallRow.external_id, where.external_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if where.created_after:
+        query = query.where(CallRow.created_at >= where.created_after)
+    if where.created_before:
+        query = query.where(CallRow.created_at < where.created_before)
+    if before is not None:
+        created_at, call_id = before
+        query = query.where(
+            (CallRow.created_at < created_at) | ((CallRow.created_at == created_at) & (CallRow.id < call_id))
+        )
+    query = query.order_by(CallRow.created_at.desc(), CallRow.id.desc()).limit(limit)
+    return [to_call(row) for row in session.scalars(query)]
+
+
+def _set(session: Session, call_id: str, **values: object) -> None:
+    result = session.execute(update(CallRow).where(CallRow.id == call_id).values(updated_at=utcnow(), **values))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise CallNotFound(f"no call with id {call_id}")
+
+
+def mark_queued(session: Session, call_id: str, stage: str = "queued", error: str | None = None) -> None:
+    _set(session, call_id, status=CallStatus.QUEUED.value, progress=0.0, stage=stage, error=error)
+
+
+def mark_processing(session: Session, call_id: str) -> None:
+    _set(session, call_id, status=CallStatus.PROCESSING.value, progress=0.0, stage="starting", error=None,
+         attempts=CallRow.attempts + 1)
+
+
+def set_progress(session: Session, call_id: str, stage: str, progress: float) -> None:
+    _set(session, call_id, stage=stage, progress=max(0.0, min(1.0, progress)))
+
+
+def mark_done(session: Session, call_id: str) -> None:
+    _set(session, call_id, status=CallStatus.DONE.value, progress=1.0, stage="done", error=None)
+
+
+def mark_failed(session: Session, call_id: str, reason: str) -> None:
+    _set(session, call_id, status=CallStatus.FAILED.value, stage="failed", error=reason[:4000])
+
+
+def delete_call(session: Session, call_id: str) -> Call:
+    """Remove the call with its segments (and their index entries) and attempts; return what was removed."""
+    call = get_call(session, call_id)
+    session.execute(delete(SegmentRow).where(SegmentRow.call_id == call_id))
+    session.execute(delete(JobAttemptRow).where(JobAttemptRow.call_id == call_id))
+    session.execute(delete(CallRow).where(CallRow.id == call_id))
+    return call
+
+
+def start_attempt(session: Session, call_id: str, job_id: str, queue: str, worker: str | None) -> int:
+    row = JobAttemptRow(call_id=call_id, job_id=job_id, queue=queue, worker=worker, timings={})
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def finish_attempt(
+    session: Session, attempt_id: int, outcome: str, error: str | None = None,
+    timings: dict[str, float] | None = None,
+) -> None:
+    session.execute(
+        update(JobAttemptRow).where(JobAttemptRow.id == attempt_id).values(
+            finished_at=utcnow(), outcome=outcome, error=error, timings=timings or {}
+        )
+    )
+
+
+def list_attempts(session: Session, call_id: str) -> list[JobAttemptRow]:
+    return list(session.scalars(select(JobAttemptRow).where(JobAttemptRow.call_id == call_id)
+                                .order_by(JobAttemptRow.id)))
+
+
+def calls_waiting_since(session: Session, older_than: datetime) -> list[str]:
+    """Ids of calls still queued or processing that were last touched before `older_than`."""
+    return list(session.scalars(
+        select(CallRow.id).where(
+            CallRow.status.in_([CallStatus.QUEUED.value, CallStatus.PROCESSING.value]),
+            CallRow.updated_at < older_than,
+        )
+    ))

@@ -1,0 +1,82 @@
+"""Object store on a local folder: atomic writes, so a reader never sees half an object."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import ChecksumMismatch, ObjectNotFound, ObjectStoreUnavailable
+from .objects import CHUNK_SIZE, HashingReader, StoredObject, validate_key
+
+
+class LocalObjectStore:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.root / validate_key(key)
+
+    def put(
+        self, key: str, stream: BinaryIO, content_type: str = "application/octet-stream",
+        sha256: str | None = None,
+    ) -> StoredObject:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+        reader = HashingReader(stream)
+        try:
+            with open(partial, "wb") as out:
+                while chunk := reader.read(CHUNK_SIZE):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if sha256 is not None and sha256 != reader.sha256:
+                raise ChecksumMismatch(f"object {key}: expected sha256 {sha256}, wrote {reader.sha256}")
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            handle = open(path, "rb")
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(f"object {key} not found") from exc
+        return self._read_range(handle, start, end)
+
+    @staticmethod
+    def _read_range(handle: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
+        with handle:
+            handle.seek(start)
+            remaining = None if end is None else end - start + 1
+            while remaining is None or remaining > 0:
+                chunk = handle.read(CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining))
+                if not chunk:
+                    return
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    def size(self, key: str) -> int:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(f"object {key} not found") from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
+        return None  # a folder has no URL of its own; the API serves the bytes
+
+    def check(self) -> None:
+        if not os.access(self.root, os.W_OK):
+            raise ObjectStoreUnavailable(f"object folder {self.root} is not writable")

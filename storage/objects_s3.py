@@ -1,0 +1,115 @@
+"""Object store on S3 or any S3-compatible server (MinIO), through the minio SDK."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import BinaryIO
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+from minio.sse import SseS3
+
+from .errors import ChecksumMismatch, ObjectNotFound, ObjectStoreUnavailable
+from .objects import CHUNK_SIZE, HashingReader, StoredObject, validate_key
+
+PART_SIZE = 16 * 1024 * 1024  # multipart upload part; unknown length streams in parts of this size
+
+
+class S3ObjectStore:
+    def __init__(
+        self, bucket: str, endpoint: str, secure: bool = True, region: str | None = None,
+        access_key: str | None = None, secret_key: str | None = None, prefix: str = "",
+        server_side_encryption: str | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.prefix = f"{prefix}/" if prefix else ""
+        self._sse = SseS3() if server_side_encryption == "s3" else None
+        # Short retries: an unreachable store should fail an upload in seconds, not minutes.
+        http = urllib3.PoolManager(
+            timeout=urllib3.Timeout(connect=5, read=60),
+            retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+        )
+        self.client = Minio(
+            endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
+            http_client=http,
+        )
+
+    def _name(self, key: str) -> str:
+        return self.prefix + validate_key(key)
+
+    def ensure_bucket(self) -> None:
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                self.client.make_bucket(self.bucket)
+        except (S3Error, urllib3.exceptions.HTTPError) as exc:
+            raise ObjectStoreUnavailable(f"S3 bucket {self.bucket}: {exc}") from exc
+
+    def put(
+        self, key: str, stream: BinaryIO, content_type: str = "application/octet-stream",
+        sha256: str | None = None,
+    ) -> StoredObject:
+        reader = HashingReader(stream)
+        metadata = {"sha256": sha256} if sha256 else None
+        name = self._name(key)
+        try:
+            self.client.put_object(
+                self.bucket, name, reader, length=-1, part_size=PART_SIZE,  # type: ignore[arg-type]
+                content_type=content_type, metadata=metadata, sse=self._sse,
+            )
+        except (S3Error, urllib3.exceptions.HTTPError) as exc:
+            raise ObjectStoreUnavailable(f"S3 upload of {key} failed: {exc}") from exc
+        if sha256 is not None and sha256 != reader.sha256:
+            self.delete(key)
+            raise ChecksumMismatch(f"object {key}: expected sha256 {sha256}, wrote {reader.sha256}")
+        return StoredObject(key=key, size=reader.size, sha256=reader.sha256)
+
+    def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        length = 0 if end is None else end - start + 1
+        try:
+            response = self.client.get_object(self.bucket, self._name(key), offset=start, length=length)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                raise ObjectNotFound(f"object {key} not found") from exc
+            raise ObjectStoreUnavailable(f"S3 read of {key} failed: {exc}") from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise ObjectStoreUnavailable(f"S3 read of {key} failed: {exc}") from exc
+        return self._stream(response)
+
+    @staticmethod
+    def _stream(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
+        try:
+            yield from response.stream(CHUNK_SIZE)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def size(self, key: str) -> int:
+        try:
+            return int(self.client.stat_object(self.bucket, self._name(key)).size or 0)
+        except S3Error as exc:
+            raise ObjectNotFound(f"object {key} not found") from exc
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.size(key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.remove_object(self.bucket, self._name(key))
+        except (S3Error, urllib3.exceptions.HTTPError) as exc:
+            raise ObjectStoreUnavailable(f"S3 delete of {key} failed: {exc}") from exc
+
+    def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
+        return self.client.presigned_get_object(self.bucket, self._name(key), expires=timedelta(seconds=expires_s))
+
+    def check(self) -> None:
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                raise ObjectStoreUnavailable(f"S3 bucket {self.bucket} does not exist")
+        except (S3Error, urllib3.exceptions.HTTPError) as exc:
+            raise ObjectStoreUnavailable(f"S3 store unreachable: {exc}") from exc

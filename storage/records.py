@@ -1,0 +1,127 @@
+"""Domain records: the shapes every package speaks in. Plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class CallStatus(StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    id: str
+    role: str
+    channel: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start: float
+    end: float
+    speaker: str
+    role: str
+    channel: int | None
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    language: str
+    duration: float
+    speakers: tuple[Speaker, ...]
+    segments: tuple[Segment, ...]
+    model: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewCall:
+    """What ingestion knows about a call before any processing."""
+
+    source: str
+    audio_key: str
+    audio_sha256: str
+    audio_size: int
+    audio_filename: str
+    audio_format: str
+    duration: float
+    channels: int
+    sample_rate: int
+    external_id: str | None = None
+    direction: str | None = None
+    agent_id: str | None = None
+    customer_number: str | None = None
+    started_at: datetime | None = None
+    channel_roles: tuple[str, ...] = ()
+    language_hint: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    id: str
+    status: CallStatus
+    progress: float
+    stage: str | None
+    error: str | None
+    source: str
+    external_id: str | None
+    direction: str | None
+    agent_id: str | None
+    customer_number: str | None
+    started_at: datetime | None
+    channel_roles: tuple[str, ...]
+    language_hint: str | None
+    extra: dict[str, Any]
+    audio_key: str
+    audio_sha256: str
+    audio_size: int
+    audio_filename: str
+    audio_format: str
+    duration: float
+    channels: int
+    sample_rate: int
+    language: str | None
+    model: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    segment_index: int
+    start: float
+    end: float
+    speaker: str
+    role: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallHits:
+    call_id: str
+    score: float
+    hits: tuple[SearchHit, ...]

@@ -1,0 +1,31 @@
+"""Storage settings: where records and recordings live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StorageSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLREC_STORAGE_", extra="ignore", populate_by_name=True)
+
+    # One folder for all embedded state (SQLite file, local objects, embedded Redis).
+    data_dir: Path = Field(Path("data"), validation_alias=AliasChoices("CALLREC_DATA_DIR", "data_dir"))
+    # Empty means "embedded default under data_dir".
+    database_url: str = ""
+    # file:///abs/path, or s3://bucket?endpoint=host:9000&secure=false&region=us-east-1
+    objects_url: str = ""
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'callrec.db').resolve()}"
+
+    def resolved_objects_url(self) -> str:
+        if self.objects_url:
+            return self.objects_url
+        return f"file://{(self.data_dir / 'objects').resolve()}"

@@ -1,0 +1,50 @@
+"""Transcripts: segments with word timings, replaced whole so a re-run never leaves a mix."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .errors import CallNotFound
+from .records import Segment, Speaker, Transcript, Word
+from .tables import CallRow, SegmentRow
+from .text import normalize
+
+
+def save_transcript(session: Session, call_id: str, transcript: Transcript) -> None:
+    """Replace the call's segments; the full-text index follows in the same transaction."""
+    call = session.get(CallRow, call_id)
+    if call is None:
+        raise CallNotFound(f"no call with id {call_id}")
+    session.execute(delete(SegmentRow).where(SegmentRow.call_id == call_id))
+    session.add_all(
+        SegmentRow(
+            call_id=call_id, idx=idx, start=segment.start, end=segment.end, speaker=segment.speaker,
+            role=segment.role, channel=segment.channel, text=segment.text,
+            text_normalized=normalize(segment.text),
+            words=[[w.start, w.end, w.word, w.probability] for w in segment.words],
+        )
+        for idx, segment in enumerate(transcript.segments)
+    )
+    call.language = transcript.language
+    call.model = transcript.model
+    call.speakers = [{"id": s.id, "role": s.role, "channel": s.channel} for s in transcript.speakers]
+
+
+def load_transcript(session: Session, call_id: str) -> Transcript:
+    call = session.get(CallRow, call_id)
+    if call is None:
+        raise CallNotFound(f"no call with id {call_id}")
+    rows = session.scalars(select(SegmentRow).where(SegmentRow.call_id == call_id).order_by(SegmentRow.idx))
+    segments = tuple(
+        Segment(
+            start=row.start, end=row.end, speaker=row.speaker, role=row.role, channel=row.channel, text=row.text,
+            words=tuple(Word(start=w[0], end=w[1], word=w[2], probability=w[3]) for w in row.words),
+        )
+        for row in rows
+    )
+    speakers = tuple(Speaker(id=s["id"], role=s["role"], channel=s.get("channel")) for s in call.speakers or [])
+    return Transcript(
+        language=call.language or "", duration=call.duration, speakers=speakers, segments=segments,
+        model=call.model or "",
+    )

@@ -1,0 +1,113 @@
+"""Speech recognition with faster-whisper; each model is loaded once per process and reused."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from faster_whisper import WhisperModel
+
+from storage.records import Word
+
+from .audio import SAMPLE_RATE
+from .models import ModelSource, choose_device, configure_privacy, resolve_model
+from .settings import TranscribeSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AsrSegment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedModel:
+    source: ModelSource
+    whisper: WhisperModel
+    device: str
+    compute_type: str
+
+    @property
+    def is_multilingual(self) -> bool:
+        return bool(self.whisper.model.is_multilingual)
+
+    @property
+    def label(self) -> str:
+        return f"{self.source.name} ({self.device}/{self.compute_type})"
+
+
+class Transcriber:
+    """Holds the loaded models; create one per worker process, before taking jobs."""
+
+    def __init__(self, settings: TranscribeSettings) -> None:
+        self.settings = settings
+        configure_privacy(settings.hub_enabled)
+        self.device, self.compute_type = choose_device(settings.device, settings.compute_type)
+        self._models: dict[str, LoadedModel] = {}
+        self.default = self.model_for(None)
+
+    def model_for(self, language: str | None) -> LoadedModel:
+        name = self.settings.language_models.get(language or "", self.settings.model)
+        if name not in self._models:
+            self._models[name] = self._load(name)
+        return self._models[name]
+
+    def _load(self, name: str) -> LoadedModel:
+        started = time.perf_counter()
+        source = resolve_model(name, self.settings.cache_dir, self.settings.hub_enabled)
+        whisper = WhisperModel(
+            source.location, device=self.device, compute_type=self.compute_type,
+            cpu_threads=self.settings.cpu_threads, download_root=str(self.settings.cache_dir / "hub"),
+            local_files_only=not self.settings.hub_enabled,
+        )
+        log.info("loaded whisper model", extra={"model": name, "device": self.device,
+                                                 "seconds": round(time.perf_counter() - started, 2)})
+        return LoadedModel(source, whisper, self.device, self.compute_type)
+
+    def detect_language(self, samples: np.ndarray, allowed: list[str]) -> tuple[str, float]:
+        """The most probable language among `allowed` (Whisper alone may pick any of ~100)."""
+        model = self.default
+        if not model.is_multilingual:
+            return "en", 1.0
+        _, _, ranked = model.whisper.detect_language(
+            audio=samples, vad_filter=self.settings.vad, language_detection_segments=2
+        )
+        candidates = [(lang, prob) for lang, prob in ranked if not allowed or lang in allowed]
+        return max(candidates, key=lambda item: item[1]) if candidates else (ranked[0][0], ranked[0][1])
+
+    def transcribe(
+        self, samples: np.ndarray, language: str, on_progress: Callable[[float], None] | None = None
+    ) -> list[AsrSegment]:
+        model = self.model_for(language)
+        if not model.is_multilingual and language != "en":
+            raise ValueError(f"model {model.source.name} is English-only; it cannot transcribe {language!r}")
+        duration = len(samples) / SAMPLE_RATE
+        segments, _ = model.whisper.transcribe(
+            samples,
+            language=language,
+            beam_size=self.settings.beam_size,
+            word_timestamps=True,
+            vad_filter=self.settings.vad,
+            # Conditioning on earlier text is what turns one misheard phrase on a noisy line into a loop.
+            condition_on_previous_text=False,
+        )
+        results = []
+        for segment in segments:
+            words = tuple(
+                Word(start=round(w.start, 3), end=round(w.end, 3), word=w.word.strip(),
+                     probability=round(w.probability, 4))
+                for w in (segment.words or []) if w.word.strip()
+            )
+            text = segment.text.strip()
+            if text:
+                results.append(AsrSegment(round(segment.start, 3), round(segment.end, 3), text, words))
+            if on_progress and duration:
+                on_progress(min(1.0, segment.end / duration))
+        return results

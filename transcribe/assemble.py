@@ -1,0 +1,43 @@
+"""Turn per-channel recognition results into speakers and one time-ordered list of segments. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from storage.records import Role, Segment, Speaker
+
+from .asr import AsrSegment
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelResult:
+    channel: int | None  # None: a mono (mixed) recording
+    segments: tuple[AsrSegment, ...]
+
+
+def role_of_channel(channel: int, channel_roles: Sequence[str]) -> str:
+    return channel_roles[channel] if channel < len(channel_roles) else Role.OTHER.value
+
+
+def assemble_segments(
+    results: Sequence[ChannelResult], channel_roles: Sequence[str]
+) -> tuple[tuple[Speaker, ...], tuple[Segment, ...]]:
+    """Each channel is one speaker (dual-channel telephony); a mono recording is one mixed speaker
+    with role "other" until mono diarization separates it."""
+    speakers = []
+    segments = []
+    for index, result in enumerate(results):
+        speaker_id = f"S{index}"
+        if result.channel is None:
+            role = Role.OTHER.value
+        else:
+            role = role_of_channel(result.channel, channel_roles)
+        speakers.append(Speaker(id=speaker_id, role=role, channel=result.channel))
+        segments.extend(
+            Segment(start=s.start, end=s.end, speaker=speaker_id, role=role, channel=result.channel,
+                    text=s.text, words=s.words)
+            for s in result.segments
+        )
+    segments.sort(key=lambda s: (s.start, s.end, s.speaker))
+    return tuple(speakers), tuple(segments)

@@ -1,0 +1,163 @@
+"""The rq jobs: thin glue that loads a call, runs the pipeline, and saves the result.
+
+Flow: normalise -> transcribe -> assign -> save -> index (the index follows the save in one transaction).
+Models and connections live in the worker process (transcribe.worker), set up before the first job.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from rq import get_current_job
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
+
+from storage import calls as call_records
+from storage.database import Database
+from storage.objects import ObjectStore
+from storage.records import Call, CallStatus
+from storage.transcripts import save_transcript
+
+from .asr import Transcriber
+from .audio import Audio, AudioDecodeError, load_audio
+from .pipeline import CallOptions, Timings, overall, transcribe_audio
+from .settings import TranscribeSettings
+
+log = logging.getLogger(__name__)
+PROGRESS_INTERVAL_S = 1.0
+
+
+@dataclass
+class WorkerContext:
+    db: Database
+    objects: ObjectStore
+    transcriber: Transcriber
+    settings: TranscribeSettings
+    worker_name: str = ""
+
+
+_context: WorkerContext | None = None
+
+
+def install_context(context: WorkerContext) -> None:
+    global _context
+    _context = context
+
+
+def current_context() -> WorkerContext:
+    if _context is None:
+        raise RuntimeError("no worker context: run jobs with `callrec worker`, which loads the models first")
+    return _context
+
+
+class _Progress:
+    """Reports stage and progress to the call row and the rq job meta, at most once a second."""
+
+    def __init__(self, db: Database, call_id: str, job: Job | None) -> None:
+        self.db, self.call_id, self.job = db, call_id, job
+        self._last = 0.0
+
+    def __call__(self, stage: str, progress: float, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < PROGRESS_INTERVAL_S:
+            return
+        self._last = now
+        with self.db.session() as session:
+            call_records.set_progress(session, self.call_id, stage, progress)
+        if self.job is not None:
+            self.job.meta.update({"stage": stage, "progress": round(progress, 3)})
+            self.job.save_meta()
+
+
+def process_call(call_id: str) -> dict:
+    context = current_context()
+    job = get_current_job()
+    with context.db.session() as session:
+        call = call_records.get_call(session, call_id)
+        if call.status == CallStatus.DONE:  # a duplicate delivery of a finished call: nothing to redo
+            return {"call_id": call_id, "status": "done", "skipped": True}
+        call_records.mark_processing(session, call_id)
+        attempt_id = call_records.start_attempt(
+            session, call_id, job.id if job else call_id, job.origin if job else "direct", context.worker_name
+        )
+    report = _Progress(context.db, call_id, job)
+    timings = Timings()
+    try:
+        audio = normalise(context, call, report, timings)
+        transcript = transcribe_audio(
+            audio, context.transcriber,
+            CallOptions(channel_roles=call.channel_roles, language=call.language_hint,
+                        allowed_languages=context.settings.languages),
+            timings, report,
+        )
+    except AudioDecodeError as exc:
+        # Retrying cannot fix a recording ffmpeg cannot read: fail now with the reason.
+        with context.db.session() as session:
+            call_records.mark_failed(session, call_id, str(exc))
+            call_records.finish_attempt(session, attempt_id, "failed", str(exc), timings.seconds)
+        log.warning("call failed", extra={"call_id": call_id, "reason": str(exc)})
+        return {"call_id": call_id, "status": "failed", "error": str(exc)}
+
+    started = time.perf_counter()
+    with context.db.session() as session:  # save + index + done in one transaction
+        save_transcript(session, call_id, transcript)
+        call_records.mark_done(session, call_id)
+        timings.measure("save", started)
+        call_records.finish_attempt(session, attempt_id, "done", None, timings.seconds)
+    if job is not None:
+        job.meta.update({"stage": "done", "progress": 1.0, "timings": timings.seconds})
+        job.save_meta()
+    log.info("call done", extra={"call_id": call_id, "timings": timings.seconds})
+    return {"call_id": call_id, "status": "done", "timings": timings.seconds}
+
+
+def normalise(context: WorkerContext, call: Call, report: _Progress, timings: Timings) -> Audio:
+    started = time.perf_counter()
+    report("normalise", overall("normalise", 0.0), force=True)
+    with tempfile.TemporaryDirectory(prefix="callrec-job-") as directory:
+        path = Path(directory) / "audio"
+        with open(path, "wb") as out:
+            for chunk in context.objects.open(call.audio_key):
+                out.write(chunk)
+        audio = load_audio(path, channels=call.channels)
+    timings.measure("normalise", started)
+    return audio
+
+
+def describe_failure(exc_type: type[BaseException], exc_value: BaseException | None, timeout_s: int | None) -> str:
+    if issubclass(exc_type, AbandonedJobError):
+        return "the worker processing this call stopped responding (killed or lost)"
+    if issubclass(exc_type, JobTimeoutException):
+        return f"processing took longer than the job timeout ({timeout_s} s)"
+    return f"{exc_type.__name__}: {exc_value}"
+
+
+def on_job_failure(
+    job: Job, connection: object, exc_type: type[BaseException], exc_value: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    """rq failure callback, also run for abandoned jobs: record the reason on the call."""
+    if _context is None:
+        log.error("job %s failed outside a worker context: %s", job.id, exc_value)
+        return
+    call_id = job.args[0] if job.args else job.id
+    reason = describe_failure(exc_type, exc_value, job.timeout)
+    will_retry = bool(job.retries_left and job.retries_left > 0)
+    try:
+        with _context.db.session() as session:
+            for attempt in call_records.list_attempts(session, call_id):
+                if attempt.outcome is None:
+                    call_records.finish_attempt(session, attempt.id, "failed", reason)
+            if will_retry:
+                call_records.mark_queued(session, call_id, stage="retrying", error=reason)
+            else:
+                call_records.mark_failed(session, call_id, reason)
+    except Exception:  # the call may have been deleted meanwhile
+        log.exception("could not record failure of call %s", call_id)
+    log.warning("call job failed", extra={"call_id": call_id, "reason": reason, "will_retry": will_retry})

@@ -1,0 +1,28 @@
+"""Transcription settings: which model, on which device, for which languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TranscribeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLREC_TRANSCRIBE_", extra="ignore")
+
+    # A folder holding a CTranslate2 Whisper model, an offline packaged model ("base", "tiny.en"),
+    # or a Hugging Face name (e.g. "large-v3-turbo"; downloaded only when hub_enabled).
+    model: str = "base"
+    # Per-language model routing, e.g. {"he": "/models/whisper-he-ct2"}; others use `model`.
+    language_models: dict[str, str] = {}
+    device: str = "auto"  # auto | cpu | cuda
+    compute_type: str = "auto"  # auto: float16 on CUDA, int8 on CPU
+    cpu_threads: int = 0  # 0: CTranslate2 decides
+    languages: list[str] = ["he", "ar", "en"]  # language identification is limited to these
+    beam_size: int = 5
+    # Silero VAD before recognition. Off by default: on 8 kHz telephone channels it cut words at the
+    # edges of speech (en_billing_dispute, base: "I want charges right" with VAD, "I was charged twice"
+    # without), and the silence guard in the pipeline removes what Whisper invents over silence.
+    vad: bool = False
+    hub_enabled: bool = False  # allow Hugging Face downloads; call audio still never leaves the premises
+    cache_dir: Path = Path.home() / ".cache" / "callrec"
