@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import uuid
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
+from rq.scheduler import RQScheduler
 
 from .jobs import WorkerContext, install_context
 
@@ -31,4 +34,37 @@ def run_worker(
     worker = SimpleWorker(queues, connection=connection, name=context.worker_name)
     log.info("worker ready", extra={"worker": context.worker_name, "queues": queue_names,
                                     "model": context.transcriber.default.label})
-    return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    scheduler = RQScheduler(queues, connection=connection)
+    stop = threading.Event()
+    if burst:
+        _schedule_once(scheduler)
+    else:
+        threading.Thread(target=_schedule_forever, args=(scheduler, stop), name="rq-scheduler", daemon=True).start()
+    try:
+        return worker.work(burst=burst, logging_level="WARNING")
+    finally:
+        stop.set()
+        scheduler.release_locks()
+
+
+def _schedule_once(scheduler: RQScheduler) -> None:
+    if scheduler.acquire_locks():
+        scheduler.enqueue_scheduled_jobs()
+        scheduler.release_locks()
+
+
+def _schedule_forever(scheduler: RQScheduler, stop: threading.Event) -> None:
+    """Moves due retries (scheduled with backoff) back onto their queues.
+
+    rq's own `with_scheduler` forks a scheduler process from this one, which holds loaded models and
+    their thread pools, and the child outlives a killed worker; a thread does the same work safely.
+    """
+    while not stop.wait(scheduler.interval):
+        try:
+            if scheduler.should_reacquire_locks:
+                scheduler.acquire_locks()
+            if scheduler.acquired_locks:
+                scheduler.heartbeat()
+                scheduler.enqueue_scheduled_jobs()
+        except RedisError:
+            log.warning("scheduler pass failed; retrying", exc_info=True)

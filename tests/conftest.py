@@ -1,0 +1,152 @@
+"""Shared fixtures: real services, started once per session, clean state per test.
+
+PostgreSQL and a service Redis are used when CALLREC_TEST_DATABASE_URL / CALLREC_TEST_REDIS_URL are
+set (.ci/run sets both). Without them those runs are skipped with a reason, unless
+CALLREC_TEST_REQUIRE_SERVICES=1, where a missing or unreachable service fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from api.embedded_redis import EmbeddedRedis
+from storage.database import Database
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CALLS = FIXTURES / "calls"
+REQUIRE_SERVICES = os.environ.get("CALLREC_TEST_REQUIRE_SERVICES") == "1"
+
+
+def service_url(name: str) -> str:
+    url = os.environ.get(name, "")
+    if not url:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{name} is not set but CALLREC_TEST_REQUIRE_SERVICES=1")
+        pytest.skip(f"{name} not set: run .ci/run, or set it, to include this service")
+    return url
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- Redis -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def service_redis_url() -> str:
+    url = service_url("CALLREC_TEST_REDIS_URL")
+    Redis.from_url(url).ping()
+    return url
+
+
+@pytest.fixture(params=["embedded", "service"])
+def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test runs against the embedded Redis and the service Redis; the database is emptied first."""
+    url = request.getfixturevalue(f"{request.param}_redis_url")
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+
+
+# --- Databases -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session, dropped at the end."""
+    base = make_url(service_url("CALLREC_TEST_DATABASE_URL").replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"callrec_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty(db: Database) -> None:
+    with db.session() as session:
+        for table in ("segments", "job_attempts", "api_keys", "calls"):
+            session.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'callrec.db'}"
+    url = request.getfixturevalue("postgres_server_url")
+    db = Database(url)
+    db.migrate()
+    _empty(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+# --- S3 --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's standalone S3 server over real HTTP. It accepts any credentials: never test auth with it."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_objects_url(s3_endpoint: str) -> str:
+    return f"s3://callrec-{uuid.uuid4().hex[:8]}?endpoint={s3_endpoint}&secure=false&region=us-east-1"
+
+
+# --- Models ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # One cache for the session: the packaged base model is assembled once, then reused.
+    return Path(os.environ.get("CALLREC_TEST_MODEL_CACHE", str(Path.home() / ".cache" / "callrec")))
+
+
+@pytest.fixture(scope="session")
+def tiny_transcriber(model_cache: Path):  # type: ignore[no-untyped-def]
+    from transcribe.asr import Transcriber
+    from transcribe.settings import TranscribeSettings
+
+    return Transcriber(TranscribeSettings(model="tiny.en", cache_dir=model_cache))
+
+
+@pytest.fixture(scope="session")
+def base_transcriber(model_cache: Path):  # type: ignore[no-untyped-def]
+    from transcribe.asr import Transcriber
+    from transcribe.settings import TranscribeSettings
+
+    return Transcriber(TranscribeSettings(model="base", cache_dir=model_cache))
