@@ -14,6 +14,8 @@ from pathlib import Path
 from redis import Redis
 from redis.exceptions import RedisError
 
+from .processes import die_with_parent
+
 
 def redis_server_binary() -> str:
     try:
@@ -41,6 +43,7 @@ class EmbeddedRedis:
         return f"unix://{self.socket}"
 
     def start(self, timeout_s: float = 15.0) -> str:
+
         self.directory.mkdir(parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
         self.process = subprocess.Popen(
@@ -49,7 +52,7 @@ class EmbeddedRedis:
                 "--dir", str(self.directory), "--appendonly", "yes", "--save", "",
                 "--logfile", str(self.directory / "redis.log"), "--daemonize", "no",
             ],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

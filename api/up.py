@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -14,6 +16,7 @@ import uvicorn
 from .admin_key import ensure_admin_key
 from .app import create_app
 from .embedded_redis import EmbeddedRedis
+from .processes import die_with_parent
 from .services import build_services
 from .settings import Settings
 
@@ -36,12 +39,14 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
         admin_key = ensure_admin_key(services.db, data_dir)
         env = dict(os.environ, CALLREC_DATA_DIR=str(data_dir), CALLREC_QUEUE_REDIS_URL=settings.queue.redis_url)
         command = [sys.executable, "-m", "api.cli", "worker"] + (["--config", str(config)] if config else [])
-        worker = subprocess.Popen(command, env=env)
+        worker = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         print(f"callrec is up: http://{shown_host}:{port}  (API docs: http://{shown_host}:{port}/docs)", flush=True)
         print(f"admin API key: {admin_key}", flush=True)
         print(f"data: {data_dir}", flush=True)
-        uvicorn.run(create_app(services), host=host, port=port, log_level=settings.api.log_level)
+        server = _Server(uvicorn.Config(create_app(services), host=host, port=port,
+                                        log_level=settings.api.log_level))
+        server.run()
     finally:
         if worker is not None and worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
@@ -51,3 +56,18 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
                 worker.kill()
         if embedded is not None:
             embedded.stop()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT after its shutdown, which would end this process before it
+    stops the worker and Redis; here the signal only asks the server to exit."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+

@@ -106,7 +106,7 @@ class Transcriber:
                 for w in (segment.words or []) if w.word.strip()
             )
             text = segment.text.strip()
-            if text:
+            if any(ch.isalnum() for ch in text):  # skip punctuation-only segments ("." over noise)
                 results.append(AsrSegment(round(segment.start, 3), round(segment.end, 3), text, words))
             if on_progress and duration:
                 on_progress(min(1.0, segment.end / duration))
