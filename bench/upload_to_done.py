@@ -1,0 +1,90 @@
+"""Wall time from upload to `done` through `callrec up`, against bare faster-whisper on the same audio
+with the same model and decoding settings, measured side by side (alternating, same machine).
+
+    .venv/bin/python bench/upload_to_done.py [--model base] [--runs 3] [--file tests/fixtures/calls/en_billing_dispute.stereo.wav]
+
+Prints per-run figures and the ratio of medians. "bare (mixed)" is faster-whisper's own file decoding
+(mono mix, one pass); "bare (per channel)" does the same work callrec does for a stereo call: one pass
+per channel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import callrec_up  # noqa: E402
+from transcribe.audio import load_audio  # noqa: E402
+from transcribe.models import packaged_model_dir  # noqa: E402
+from transcribe.settings import TranscribeSettings  # noqa: E402
+
+
+def bare_faster_whisper(model_dir: Path, path: Path, per_channel: bool, settings: TranscribeSettings) -> float:
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(model_dir), device="cpu", compute_type="int8")  # loaded before timing, as callrec
+    options = dict(beam_size=settings.beam_size, word_timestamps=True, vad_filter=settings.vad,
+                   condition_on_previous_text=False, language="en")
+    started = time.perf_counter()
+    if per_channel:
+        audio = load_audio(path, 2)
+        for channel in audio.channels:
+            list(model.transcribe(channel, **options)[0])
+    else:
+        list(model.transcribe(str(path), **options)[0])
+    return time.perf_counter() - started
+
+
+def upload_to_done(service, path: Path, run: int) -> float:
+    with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {service.key}"}, timeout=60) as client:
+        started = time.perf_counter()
+        with open(path, "rb") as audio:
+            response = client.post("/v1/calls", files={"audio": (path.name, audio)},
+                                   data={"metadata": json.dumps({"external_id": f"bench-{run}-{time.time()}"})})
+        call_id = response.json()["id"]
+        while True:
+            call = client.get(f"/v1/calls/{call_id}").json()
+            if call["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+    assert call["status"] == "done", call
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--file", type=Path, default=ROOT / "tests/fixtures/calls/en_billing_dispute.stereo.wav")
+    args = parser.parse_args()
+    settings = TranscribeSettings(model=args.model)
+    model_dir = packaged_model_dir(args.model, settings.cache_dir)
+    results: dict[str, list[float]] = {"callrec upload->done": [], "bare (mixed)": [], "bare (per channel)": []}
+    with tempfile.TemporaryDirectory() as data, callrec_up(Path(data), {"CALLREC_TRANSCRIBE_MODEL": args.model}) as service:
+        upload_to_done(service, args.file, -1)  # warm-up: first job pays page-ins
+        for run in range(args.runs):
+            results["callrec upload->done"].append(upload_to_done(service, args.file, run))
+            results["bare (mixed)"].append(bare_faster_whisper(model_dir, args.file, False, settings))
+            results["bare (per channel)"].append(bare_faster_whisper(model_dir, args.file, True, settings))
+    print(f"file: {args.file.name}  model: {args.model} (cpu/int8)  runs: {args.runs}")
+    for name, values in results.items():
+        print(f"{name:>22}: median {statistics.median(values):6.2f} s   runs: {', '.join(f'{v:.2f}' for v in values)}")
+    base = statistics.median(results["bare (per channel)"])
+    mixed = statistics.median(results["bare (mixed)"])
+    ours = statistics.median(results["callrec upload->done"])
+    print(f"ratio callrec / bare per channel: {ours / base:.2f}   callrec / bare mixed: {ours / mixed:.2f}")
+
+
+if __name__ == "__main__":
+    main()

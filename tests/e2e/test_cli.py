@@ -1,0 +1,69 @@
+"""The command-line contract: keys, one-shot transcription, bulk ingest."""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import CALLS
+from tests.e2e.conftest import CALLREC, callrec_up
+
+
+def run(*args, **kwargs):
+    return subprocess.run([*CALLREC, *args], capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def test_keys_create_prints_the_key_alone(tmp_path):
+    result = run("keys", "create", "--role", "telephony", "--data-dir", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("cr_")
+    listing = run("keys", "list", "--data-dir", str(tmp_path))
+    assert "telephony" in listing.stdout and result.stdout.strip() not in listing.stdout
+    bad = run("keys", "create", "--role", "root", "--data-dir", str(tmp_path))
+    assert bad.returncode == 2 and "unknown role" in bad.stderr
+
+
+def test_transcribe_prints_the_transcript_json_with_model_and_timings(tmp_path, model_cache):
+    result = run("transcribe", str(CALLS / "en_rude_agent.stereo.wav"), "--json", "--model", "tiny.en",
+                 "--channels", "agent,customer", env={"CALLREC_TRANSCRIBE_CACHE_DIR": str(model_cache),
+                                                      "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert set(body) == {"language", "duration", "speakers", "segments", "model", "timings"}
+    assert body["language"] == "en" and body["model"].startswith("tiny.en")
+    assert set(body["timings"]) >= {"load_model", "normalise", "transcribe"}
+    agent = " ".join(s["text"] for s in body["segments"] if s["role"] == "agent").lower()
+    assert "not my problem" in agent
+
+
+def test_transcribe_reports_a_bad_file_clearly(tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    result = run("transcribe", str(bad), "--model", "tiny.en")
+    assert result.returncode == 1 and "callrec:" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture(autouse=True)
+def _model_cache(monkeypatch, model_cache):
+    monkeypatch.setenv("CALLREC_TRANSCRIBE_CACHE_DIR", str(model_cache))
+
+
+def test_ingest_posts_a_folder_once_and_reports_failures(tmp_path):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for name in ("en_rude_agent.stereo.wav", "en_account_takeover.stereo.wav"):
+        (folder / name).write_bytes((CALLS / name).read_bytes())
+    (folder / "broken.wav").write_bytes(b"RIFF0000WAVE" + b"\x01" * 100)
+    with callrec_up(tmp_path / "data", {"CALLREC_TRANSCRIBE_MODEL": "tiny.en"}) as service:
+        env = {"CALLREC_API_URL": service.url, "CALLREC_API_KEY": service.key}
+        first = run("ingest", str(folder), "--metadata", '{"direction": "inbound"}', env={**env, "PATH": "/usr/bin"})
+        second = run("ingest", str(folder), env={**env, "PATH": "/usr/bin"})
+        with service.client() as client:
+            calls = client.get("/v1/calls").json()["items"]
+    assert first.returncode == 1  # one file failed
+    assert "2 new, 0 existing, 1 failed" in first.stderr
+    assert "FAILED 415" in first.stdout and "broken.wav" in first.stdout
+    assert "0 new, 2 existing, 1 failed" in second.stderr
+    assert len(calls) == 2 and {c["direction"] for c in calls} == {"inbound"}
+    nokey = run("ingest", str(folder), env={"PATH": "/usr/bin", "CALLREC_API_URL": service.url})
+    assert nokey.returncode == 2 and "no API key" in nokey.stderr
