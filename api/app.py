@@ -14,7 +14,7 @@ def create_app(services: Services) -> FastAPI:
         title="callrec",
         version="1",
         description="Call recording, transcription, speaker separation and search. "
-                    "Authenticate with `Authorization: Bearer <API key>`.",
+        "Authenticate with `Authorization: Bearer <API key>`.",
     )
     app.state.services = services
     install_error_handlers(app)

@@ -20,8 +20,11 @@ def require_role(*roles: str) -> Callable[..., ApiKey]:
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
     ) -> ApiKey:
         if credentials is None or credentials.scheme.lower() != "bearer":
-            raise HTTPException(401, "missing API key: send Authorization: Bearer <key>",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                "missing API key: send Authorization: Bearer <key>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         with request.app.state.services.db.session() as session:
             key = api_keys.authenticate(session, credentials.credentials)
         if key is None:

@@ -13,13 +13,17 @@ import typer
 
 from .settings import Settings, load_settings
 
-app = typer.Typer(help="callrec: call recording, transcription and search.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="callrec: call recording, transcription and search.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", envvar="CALLREC_CONFIG",
-                                                    help="A file of CALLREC_...=value lines")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")
+]
 DataDirOption = Annotated[Path | None, typer.Option("--data-dir", help="Folder for all embedded state")]
 
 
@@ -63,13 +67,19 @@ def api(
     settings = _settings(config)
     configure_logging(settings.api.log_level)
     services = build_services(settings)
-    uvicorn.run(create_app(services), host=host or settings.api.host, port=port or settings.api.port,
-                log_level=settings.api.log_level)
+    uvicorn.run(
+        create_app(services),
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_level=settings.api.log_level,
+    )
 
 
 @app.command()
 def worker(
-    queues: Annotated[str | None, typer.Option(help="Comma-separated: gpu,cpu (default: by hardware)")] = None,
+    queues: Annotated[
+        str | None, typer.Option(help="Comma-separated: gpu,cpu (default: by hardware)")
+    ] = None,
     burst: Annotated[bool, typer.Option(help="Exit once the queues are empty")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -143,13 +153,19 @@ def transcribe(
         started = time.perf_counter()
         audio = load_audio(file, channel_count(file))
         timings.measure("normalise", started)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), transient=True,
-                      disable=not sys.stderr.isatty()) as progress:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        ) as progress:
             task = progress.add_task("transcribe", total=1.0)
             transcript = transcribe_audio(
-                audio, transcriber,
+                audio,
+                transcriber,
                 CallOptions(channel_roles=roles, language=language, allowed_languages=settings.languages),
-                timings, lambda stage, fraction: progress.update(task, completed=fraction, description=stage),
+                timings,
+                lambda stage, fraction: progress.update(task, completed=fraction, description=stage),
             )
     except (AudioDecodeError, ModelUnavailable, ValueError) as exc:
         typer.echo(f"callrec: {exc}", err=True)
@@ -165,7 +181,9 @@ def transcribe(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of recordings")],
     url: Annotated[str | None, typer.Option(envvar="CALLREC_API_URL", help="The callrec server")] = None,
-    key: Annotated[str | None, typer.Option(envvar="CALLREC_API_KEY", help="An admin or telephony key")] = None,
+    key: Annotated[
+        str | None, typer.Option(envvar="CALLREC_API_KEY", help="An admin or telephony key")
+    ] = None,
     metadata: Annotated[str, typer.Option(help="JSON metadata applied to every file")] = "{}",
     config: ConfigOption = None,
 ) -> None:
@@ -192,9 +210,14 @@ def ingest(
     created = sum(o.status == 201 for o in outcomes)
     for outcome in outcomes:
         mark = {201: "new", 200: "existing"}.get(outcome.status, f"FAILED {outcome.status}")
-        typer.echo(f"{mark}\t{outcome.call_id or '-'}\t{outcome.path}\t{'' if outcome.call_id else outcome.detail}")
-    typer.echo(f"{len(outcomes)} file(s): {created} new, {len(outcomes) - created - len(failed)} existing, "
-               f"{len(failed)} failed", err=True)
+        typer.echo(
+            f"{mark}\t{outcome.call_id or '-'}\t{outcome.path}\t{'' if outcome.call_id else outcome.detail}"
+        )
+    typer.echo(
+        f"{len(outcomes)} file(s): {created} new, {len(outcomes) - created - len(failed)} existing, "
+        f"{len(failed)} failed",
+        err=True,
+    )
     if failed:
         raise typer.Exit(1)
 

@@ -25,7 +25,9 @@ def find_recordings(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES))
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -37,25 +39,35 @@ def post_recording(client: httpx.Client, path: Path, metadata: dict) -> IngestOu
     # external_id defaults to the file's path so running ingest twice never duplicates a call.
     metadata = {"external_id": str(path.resolve()), "source": "ingest", **metadata}
     with open(path, "rb") as audio:
-        response = client.post("/v1/calls", files={"audio": (path.name, audio)},
-                               data={"metadata": json.dumps(metadata)})
+        response = client.post(
+            "/v1/calls", files={"audio": (path.name, audio)}, data={"metadata": json.dumps(metadata)}
+        )
     try:
         body = response.json()
     except ValueError:
         body = {"detail": response.text[:200]}
-    return IngestOutcome(path, response.status_code, body.get("id"), body.get("detail") or body.get("status", ""))
+    return IngestOutcome(
+        path, response.status_code, body.get("id"), body.get("detail") or body.get("status", "")
+    )
 
 
-def ingest_paths(url: str, key: str, paths: list[Path], metadata: dict, show_progress: bool = True) -> list[
-    IngestOutcome
-]:
+def ingest_paths(
+    url: str, key: str, paths: list[Path], metadata: dict, show_progress: bool = True
+) -> list[IngestOutcome]:
     recordings = find_recordings(paths)
     outcomes = []
     headers = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=url, headers=headers, timeout=httpx.Timeout(300, connect=10)) as client, Progress(
-        TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        TextColumn("{task.description}"), disable=not show_progress,
-    ) as progress:
+    with (
+        httpx.Client(base_url=url, headers=headers, timeout=httpx.Timeout(300, connect=10)) as client,
+        Progress(
+            TextColumn("[bold]ingest"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            disable=not show_progress,
+        ) as progress,
+    ):
         task = progress.add_task("", total=len(recordings))
         for path in recordings:
             progress.update(task, description=path.name)

@@ -45,15 +45,34 @@ class CallOut(BaseModel):
     @classmethod
     def of(cls, call: Call) -> CallOut:
         return cls(
-            id=call.id, status=call.status.value, progress=round(call.progress, 3), stage=call.stage,
-            error=call.error, source=call.source, external_id=call.external_id, direction=call.direction,
-            agent_id=call.agent_id, customer_number=call.customer_number, started_at=call.started_at,
-            channel_roles=list(call.channel_roles), language_hint=call.language_hint, language=call.language,
-            model=call.model, attempts=call.attempts, extra=call.extra,
-            audio=AudioInfo(filename=call.audio_filename, format=call.audio_format, size=call.audio_size,
-                            sha256=call.audio_sha256, duration=round(call.duration, 3), channels=call.channels,
-                            sample_rate=call.sample_rate),
-            created_at=call.created_at, updated_at=call.updated_at,
+            id=call.id,
+            status=call.status.value,
+            progress=round(call.progress, 3),
+            stage=call.stage,
+            error=call.error,
+            source=call.source,
+            external_id=call.external_id,
+            direction=call.direction,
+            agent_id=call.agent_id,
+            customer_number=call.customer_number,
+            started_at=call.started_at,
+            channel_roles=list(call.channel_roles),
+            language_hint=call.language_hint,
+            language=call.language,
+            model=call.model,
+            attempts=call.attempts,
+            extra=call.extra,
+            audio=AudioInfo(
+                filename=call.audio_filename,
+                format=call.audio_format,
+                size=call.audio_size,
+                sha256=call.audio_sha256,
+                duration=round(call.duration, 3),
+                channels=call.channels,
+                sample_rate=call.sample_rate,
+            ),
+            created_at=call.created_at,
+            updated_at=call.updated_at,
         )
 
 
@@ -120,12 +139,23 @@ class SearchOut(BaseModel):
     @classmethod
     def of(cls, query: str, total: int, results: list[CallHits]) -> SearchOut:
         return cls(
-            query=query, total=total,
+            query=query,
+            total=total,
             results=[
                 SearchResultOut(
-                    call_id=r.call_id, score=round(r.score, 6),
-                    hits=[HitOut(segment=h.segment_index, start=h.start, end=h.end, speaker=h.speaker, role=h.role,
-                                 text=h.text) for h in r.hits],
+                    call_id=r.call_id,
+                    score=round(r.score, 6),
+                    hits=[
+                        HitOut(
+                            segment=h.segment_index,
+                            start=h.start,
+                            end=h.end,
+                            speaker=h.speaker,
+                            role=h.role,
+                            text=h.text,
+                        )
+                        for h in r.hits
+                    ],
                 )
                 for r in results
             ],

@@ -43,7 +43,9 @@ def open_objects(settings: Settings) -> ObjectStore:
 
 def open_redis(url: str) -> Redis:
     if not url:
-        raise RuntimeError("no Redis URL: set CALLREC_QUEUE_REDIS_URL, or use `callrec up` for an embedded Redis")
+        raise RuntimeError(
+            "no Redis URL: set CALLREC_QUEUE_REDIS_URL, or use `callrec up` for an embedded Redis"
+        )
     return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30)
 
 

@@ -29,23 +29,31 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
         embedded = EmbeddedRedis(data_dir / "redis")
         url = embedded.start()
         settings = Settings(
-            api=settings.api, storage=settings.storage.model_copy(update={"data_dir": data_dir}),
-            queue=settings.queue.model_copy(update={"redis_url": url}), recorder=settings.recorder,
+            api=settings.api,
+            storage=settings.storage.model_copy(update={"data_dir": data_dir}),
+            queue=settings.queue.model_copy(update={"redis_url": url}),
+            recorder=settings.recorder,
             transcribe=settings.transcribe,
         )
     worker: subprocess.Popen[bytes] | None = None
     try:
         services = build_services(settings)
         admin_key = ensure_admin_key(services.db, data_dir)
-        env = dict(os.environ, CALLREC_DATA_DIR=str(data_dir), CALLREC_QUEUE_REDIS_URL=settings.queue.redis_url)
+        env = dict(
+            os.environ, CALLREC_DATA_DIR=str(data_dir), CALLREC_QUEUE_REDIS_URL=settings.queue.redis_url
+        )
         command = [sys.executable, "-m", "api.cli", "worker"] + (["--config", str(config)] if config else [])
         worker = subprocess.Popen(command, env=env, preexec_fn=die_with_parent)
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-        print(f"callrec is up: http://{shown_host}:{port}  (API docs: http://{shown_host}:{port}/docs)", flush=True)
+        print(
+            f"callrec is up: http://{shown_host}:{port}  (API docs: http://{shown_host}:{port}/docs)",
+            flush=True,
+        )
         print(f"admin API key: {admin_key}", flush=True)
         print(f"data: {data_dir}", flush=True)
-        server = _Server(uvicorn.Config(create_app(services), host=host, port=port,
-                                        log_level=settings.api.log_level))
+        server = _Server(
+            uvicorn.Config(create_app(services), host=host, port=port, log_level=settings.api.log_level)
+        )
         server.run()
     finally:
         if worker is not None and worker.poll() is None:
@@ -70,4 +78,3 @@ class _Server(uvicorn.Server):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-

@@ -29,12 +29,21 @@ from transcribe.models import packaged_model_dir  # noqa: E402
 from transcribe.settings import TranscribeSettings  # noqa: E402
 
 
-def bare_faster_whisper(model_dir: Path, path: Path, per_channel: bool, settings: TranscribeSettings) -> float:
+def bare_faster_whisper(
+    model_dir: Path, path: Path, per_channel: bool, settings: TranscribeSettings
+) -> float:
     from faster_whisper import WhisperModel
 
-    model = WhisperModel(str(model_dir), device="cpu", compute_type="int8")  # loaded before timing, as callrec
-    options = dict(beam_size=settings.beam_size, word_timestamps=True, vad_filter=settings.vad,
-                   condition_on_previous_text=False, language="en")
+    model = WhisperModel(
+        str(model_dir), device="cpu", compute_type="int8"
+    )  # loaded before timing, as callrec
+    options = dict(
+        beam_size=settings.beam_size,
+        word_timestamps=True,
+        vad_filter=settings.vad,
+        condition_on_previous_text=False,
+        language="en",
+    )
     started = time.perf_counter()
     if per_channel:
         audio = load_audio(path, 2)
@@ -46,11 +55,16 @@ def bare_faster_whisper(model_dir: Path, path: Path, per_channel: bool, settings
 
 
 def upload_to_done(service, path: Path, run: int) -> float:
-    with httpx.Client(base_url=service.url, headers={"Authorization": f"Bearer {service.key}"}, timeout=60) as client:
+    with httpx.Client(
+        base_url=service.url, headers={"Authorization": f"Bearer {service.key}"}, timeout=60
+    ) as client:
         started = time.perf_counter()
         with open(path, "rb") as audio:
-            response = client.post("/v1/calls", files={"audio": (path.name, audio)},
-                                   data={"metadata": json.dumps({"external_id": f"bench-{run}-{time.time()}"})})
+            response = client.post(
+                "/v1/calls",
+                files={"audio": (path.name, audio)},
+                data={"metadata": json.dumps({"external_id": f"bench-{run}-{time.time()}"})},
+            )
         call_id = response.json()["id"]
         while True:
             call = client.get(f"/v1/calls/{call_id}").json()
@@ -66,12 +80,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="base")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--file", type=Path, default=ROOT / "tests/fixtures/calls/en_billing_dispute.stereo.wav")
+    parser.add_argument(
+        "--file", type=Path, default=ROOT / "tests/fixtures/calls/en_billing_dispute.stereo.wav"
+    )
     args = parser.parse_args()
     settings = TranscribeSettings(model=args.model)
     model_dir = packaged_model_dir(args.model, settings.cache_dir)
-    results: dict[str, list[float]] = {"callrec upload->done": [], "bare (mixed)": [], "bare (per channel)": []}
-    with tempfile.TemporaryDirectory() as data, callrec_up(Path(data), {"CALLREC_TRANSCRIBE_MODEL": args.model}) as service:
+    results: dict[str, list[float]] = {
+        "callrec upload->done": [],
+        "bare (mixed)": [],
+        "bare (per channel)": [],
+    }
+    with (
+        tempfile.TemporaryDirectory() as data,
+        callrec_up(Path(data), {"CALLREC_TRANSCRIBE_MODEL": args.model}) as service,
+    ):
         upload_to_done(service, args.file, -1)  # warm-up: first job pays page-ins
         for run in range(args.runs):
             results["callrec upload->done"].append(upload_to_done(service, args.file, run))
@@ -79,7 +102,9 @@ def main() -> None:
             results["bare (per channel)"].append(bare_faster_whisper(model_dir, args.file, True, settings))
     print(f"file: {args.file.name}  model: {args.model} (cpu/int8)  runs: {args.runs}")
     for name, values in results.items():
-        print(f"{name:>22}: median {statistics.median(values):6.2f} s   runs: {', '.join(f'{v:.2f}' for v in values)}")
+        print(
+            f"{name:>22}: median {statistics.median(values):6.2f} s   runs: {', '.join(f'{v:.2f}' for v in values)}"
+        )
     base = statistics.median(results["bare (per channel)"])
     mixed = statistics.median(results["bare (mixed)"])
     ours = statistics.median(results["callrec upload->done"])

@@ -43,7 +43,9 @@ class IngestResult:
 
 
 class Ingestor:
-    def __init__(self, db: Database, objects: ObjectStore, queue: CallQueue, settings: RecorderSettings) -> None:
+    def __init__(
+        self, db: Database, objects: ObjectStore, queue: CallQueue, settings: RecorderSettings
+    ) -> None:
         self.db = db
         self.objects = objects
         self.queue = queue
@@ -84,12 +86,23 @@ class Ingestor:
         with open(upload.path, "rb") as stream:
             self.objects.put(key, stream, content_type=_content_type(info.format), sha256=upload.sha256)
         new = NewCall(
-            source=metadata.source, external_id=metadata.external_id, direction=metadata.direction,
-            agent_id=metadata.agent_id, customer_number=metadata.customer_number, started_at=metadata.started_at,
-            channel_roles=tuple(roles), language_hint=metadata.language, extra=metadata.extra,
-            audio_key=key, audio_sha256=upload.sha256, audio_size=upload.size,
-            audio_filename=(upload.filename or "")[:255], audio_format=info.format, duration=info.duration,
-            channels=info.channels, sample_rate=info.sample_rate,
+            source=metadata.source,
+            external_id=metadata.external_id,
+            direction=metadata.direction,
+            agent_id=metadata.agent_id,
+            customer_number=metadata.customer_number,
+            started_at=metadata.started_at,
+            channel_roles=tuple(roles),
+            language_hint=metadata.language,
+            extra=metadata.extra,
+            audio_key=key,
+            audio_sha256=upload.sha256,
+            audio_size=upload.size,
+            audio_filename=(upload.filename or "")[:255],
+            audio_format=info.format,
+            duration=info.duration,
+            channels=info.channels,
+            sample_rate=info.sample_rate,
         )
         try:
             with self.db.session() as session:
@@ -107,7 +120,9 @@ class Ingestor:
             log.warning("queue unavailable; call %s stored and left for the reconciler", call.id)
             with self.db.session() as session:
                 call_records.mark_queued(session, call.id, stage="waiting_for_queue")
-        log.info("ingested call", extra={"call_id": call.id, "duration": info.duration, "format": info.format})
+        log.info(
+            "ingested call", extra={"call_id": call.id, "duration": info.duration, "format": info.format}
+        )
         return IngestResult(call, created=True)
 
     def retry(self, call_id: str) -> Call:
@@ -156,6 +171,12 @@ class Spool:
 def _content_type(audio_format: str) -> str:
     container = audio_format.split("/")[0]
     return {
-        "wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac",
-        "mov": "audio/mp4", "mp4": "audio/mp4", "matroska": "audio/webm", "aac": "audio/aac",
+        "wav": "audio/wav",
+        "mp3": "audio/mpeg",
+        "ogg": "audio/ogg",
+        "flac": "audio/flac",
+        "mov": "audio/mp4",
+        "mp4": "audio/mp4",
+        "matroska": "audio/webm",
+        "aac": "audio/aac",
     }.get(container, "application/octet-stream")

@@ -16,17 +16,23 @@ ROLE_NAMES = ("agent", "customer", "other")
 class CallMetadata(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    external_id: str | None = Field(None, min_length=1, max_length=255,
-                                    description="The telephony system's id; (source, external_id) is idempotent")
+    external_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        description="The telephony system's id; (source, external_id) is idempotent",
+    )
     source: str = Field("api", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     direction: Literal["inbound", "outbound", "internal"] | None = None
     agent_id: str | None = Field(None, max_length=128)
     customer_number: str | None = Field(None, max_length=64)
     started_at: datetime | None = None
     channel_roles: list[Literal["agent", "customer", "other"]] | None = Field(
-        None, min_length=1, max_length=2, description="Role of each channel, e.g. [\"agent\", \"customer\"]"
+        None, min_length=1, max_length=2, description='Role of each channel, e.g. ["agent", "customer"]'
     )
-    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="Language hint, forces the ASR language")
+    language: str | None = Field(
+        None, pattern=r"^[a-z]{2,3}$", description="Language hint, forces the ASR language"
+    )
     extra: dict[str, Any] = Field(default_factory=dict, description="Free-form fields kept with the call")
 
     @field_validator("extra")

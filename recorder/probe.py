@@ -45,7 +45,9 @@ def probe_audio(path: Path) -> AudioInfo:
     except (av.FFmpegError, ValueError, IndexError) as exc:
         raise UnsupportedAudio(f"the file is not audio we can decode: {exc}") from exc
     if channels > MAX_CHANNELS:
-        raise UnsupportedAudio(f"{channels}-channel audio is not supported; send mono or two-channel recordings")
+        raise UnsupportedAudio(
+            f"{channels}-channel audio is not supported; send mono or two-channel recordings"
+        )
     if not sample_rate or samples == 0:
         raise UnsupportedAudio("the file decodes to no audio samples")
     return AudioInfo(format=fmt, duration=samples / sample_rate, channels=channels, sample_rate=sample_rate)

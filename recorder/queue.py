@@ -52,13 +52,15 @@ class CallQueue:
         try:
             queue = self._pick_queue()
             return queue.enqueue(
-                PROCESS_CALL, call_id,
+                PROCESS_CALL,
+                call_id,
                 job_id=call_id,
                 job_timeout=self.settings.job_timeout_s,
                 result_ttl=86400,
                 failure_ttl=7 * 86400,
                 retry=Retry(max=self.settings.retries, interval=self.settings.retry_intervals_s)
-                if self.settings.retries > 0 else None,
+                if self.settings.retries > 0
+                else None,
                 on_failure=Callback(ON_FAILURE),
                 description=f"transcribe call {call_id}",
             )

@@ -54,11 +54,19 @@ def list_keys(session: Session) -> list[ApiKey]:
 
 def revoke_key(session: Session, key_id: int) -> bool:
     result = session.execute(
-        update(ApiKeyRow).where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(ApiKeyRow)
+        .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _to_key(row: ApiKeyRow) -> ApiKey:
-    return ApiKey(id=row.id, name=row.name, role=row.role, prefix=row.prefix, created_at=row.created_at,
-                  revoked=row.revoked_at is not None)
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        role=row.role,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        revoked=row.revoked_at is not None,
+    )

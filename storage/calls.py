@@ -24,14 +24,32 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def to_call(row: CallRow) -> Call:
     return Call(
-        id=row.id, status=CallStatus(row.status), progress=row.progress, stage=row.stage, error=row.error,
-        source=row.source, external_id=row.external_id, direction=row.direction, agent_id=row.agent_id,
-        customer_number=row.customer_number, started_at=_aware(row.started_at),
-        channel_roles=tuple(row.channel_roles or ()), language_hint=row.language_hint, extra=dict(row.extra or {}),
-        audio_key=row.audio_key, audio_sha256=row.audio_sha256, audio_size=row.audio_size,
-        audio_filename=row.audio_filename, audio_format=row.audio_format, duration=row.duration,
-        channels=row.channels, sample_rate=row.sample_rate, language=row.language, model=row.model,
-        attempts=row.attempts, created_at=_aware(row.created_at) or utcnow(),
+        id=row.id,
+        status=CallStatus(row.status),
+        progress=row.progress,
+        stage=row.stage,
+        error=row.error,
+        source=row.source,
+        external_id=row.external_id,
+        direction=row.direction,
+        agent_id=row.agent_id,
+        customer_number=row.customer_number,
+        started_at=_aware(row.started_at),
+        channel_roles=tuple(row.channel_roles or ()),
+        language_hint=row.language_hint,
+        extra=dict(row.extra or {}),
+        audio_key=row.audio_key,
+        audio_sha256=row.audio_sha256,
+        audio_size=row.audio_size,
+        audio_filename=row.audio_filename,
+        audio_format=row.audio_format,
+        duration=row.duration,
+        channels=row.channels,
+        sample_rate=row.sample_rate,
+        language=row.language,
+        model=row.model,
+        attempts=row.attempts,
+        created_at=_aware(row.created_at) or utcnow(),
         updated_at=_aware(row.updated_at) or utcnow(),
     )
 
@@ -48,13 +66,29 @@ def find_by_external_id(session: Session, source: str, external_id: str) -> Call
 def create_call(session: Session, call_id: str, new: NewCall) -> tuple[Call, bool]:
     """Insert the call; if (source, external_id) already exists return that call and False."""
     row = CallRow(
-        id=call_id, status=CallStatus.QUEUED.value, progress=0.0, stage="queued", source=new.source,
-        external_id=new.external_id, direction=new.direction, agent_id=new.agent_id,
-        customer_number=new.customer_number, started_at=new.started_at, channel_roles=list(new.channel_roles),
-        language_hint=new.language_hint, extra=new.extra, audio_key=new.audio_key,
-        audio_sha256=new.audio_sha256, audio_size=new.audio_size, audio_filename=new.audio_filename,
-        audio_format=new.audio_format, duration=new.duration, channels=new.channels,
-        sample_rate=new.sample_rate, speakers=[], attempts=0,
+        id=call_id,
+        status=CallStatus.QUEUED.value,
+        progress=0.0,
+        stage="queued",
+        source=new.source,
+        external_id=new.external_id,
+        direction=new.direction,
+        agent_id=new.agent_id,
+        customer_number=new.customer_number,
+        started_at=new.started_at,
+        channel_roles=list(new.channel_roles),
+        language_hint=new.language_hint,
+        extra=new.extra,
+        audio_key=new.audio_key,
+        audio_sha256=new.audio_sha256,
+        audio_size=new.audio_size,
+        audio_filename=new.audio_filename,
+        audio_format=new.audio_format,
+        duration=new.duration,
+        channels=new.channels,
+        sample_rate=new.sample_rate,
+        speakers=[],
+        attempts=0,
     )
     try:
         with session.begin_nested():
@@ -117,7 +151,9 @@ def list_calls(
 
 
 def _set(session: Session, call_id: str, **values: object) -> None:
-    result = session.execute(update(CallRow).where(CallRow.id == call_id).values(updated_at=utcnow(), **values))
+    result = session.execute(
+        update(CallRow).where(CallRow.id == call_id).values(updated_at=utcnow(), **values)
+    )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise CallNotFound(f"no call with id {call_id}")
 
@@ -127,8 +163,15 @@ def mark_queued(session: Session, call_id: str, stage: str = "queued", error: st
 
 
 def mark_processing(session: Session, call_id: str) -> None:
-    _set(session, call_id, status=CallStatus.PROCESSING.value, progress=0.0, stage="starting", error=None,
-         attempts=CallRow.attempts + 1)
+    _set(
+        session,
+        call_id,
+        status=CallStatus.PROCESSING.value,
+        progress=0.0,
+        stage="starting",
+        error=None,
+        attempts=CallRow.attempts + 1,
+    )
 
 
 def set_progress(session: Session, call_id: str, stage: str, progress: float) -> None:
@@ -160,26 +203,34 @@ def start_attempt(session: Session, call_id: str, job_id: str, queue: str, worke
 
 
 def finish_attempt(
-    session: Session, attempt_id: int, outcome: str, error: str | None = None,
+    session: Session,
+    attempt_id: int,
+    outcome: str,
+    error: str | None = None,
     timings: dict[str, float] | None = None,
 ) -> None:
     session.execute(
-        update(JobAttemptRow).where(JobAttemptRow.id == attempt_id).values(
-            finished_at=utcnow(), outcome=outcome, error=error, timings=timings or {}
-        )
+        update(JobAttemptRow)
+        .where(JobAttemptRow.id == attempt_id)
+        .values(finished_at=utcnow(), outcome=outcome, error=error, timings=timings or {})
     )
 
 
 def list_attempts(session: Session, call_id: str) -> list[JobAttemptRow]:
-    return list(session.scalars(select(JobAttemptRow).where(JobAttemptRow.call_id == call_id)
-                                .order_by(JobAttemptRow.id)))
+    return list(
+        session.scalars(
+            select(JobAttemptRow).where(JobAttemptRow.call_id == call_id).order_by(JobAttemptRow.id)
+        )
+    )
 
 
 def calls_waiting_since(session: Session, older_than: datetime) -> list[str]:
     """Ids of calls still queued or processing that were last touched before `older_than`."""
-    return list(session.scalars(
-        select(CallRow.id).where(
-            CallRow.status.in_([CallStatus.QUEUED.value, CallStatus.PROCESSING.value]),
-            CallRow.updated_at < older_than,
+    return list(
+        session.scalars(
+            select(CallRow.id).where(
+                CallRow.status.in_([CallStatus.QUEUED.value, CallStatus.PROCESSING.value]),
+                CallRow.updated_at < older_than,
+            )
         )
-    ))
+    )

@@ -26,7 +26,10 @@ class ObjectStore(Protocol):
     """Recordings and derived files, addressed by key."""
 
     def put(
-        self, key: str, stream: BinaryIO, content_type: str = "application/octet-stream",
+        self,
+        key: str,
+        stream: BinaryIO,
+        content_type: str = "application/octet-stream",
         sha256: str | None = None,
     ) -> StoredObject:
         """Stream `stream` to `key`; verify `sha256` when given; return the size and checksum written."""

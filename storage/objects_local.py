@@ -21,7 +21,10 @@ class LocalObjectStore:
         return self.root / validate_key(key)
 
     def put(
-        self, key: str, stream: BinaryIO, content_type: str = "application/octet-stream",
+        self,
+        key: str,
+        stream: BinaryIO,
+        content_type: str = "application/octet-stream",
         sha256: str | None = None,
     ) -> StoredObject:
         path = self._path(key)

@@ -19,8 +19,14 @@ PART_SIZE = 16 * 1024 * 1024  # multipart upload part; unknown length streams in
 
 class S3ObjectStore:
     def __init__(
-        self, bucket: str, endpoint: str, secure: bool = True, region: str | None = None,
-        access_key: str | None = None, secret_key: str | None = None, prefix: str = "",
+        self,
+        bucket: str,
+        endpoint: str,
+        secure: bool = True,
+        region: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        prefix: str = "",
         server_side_encryption: str | None = None,
     ) -> None:
         self.bucket = bucket
@@ -32,7 +38,11 @@ class S3ObjectStore:
             retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
         )
         self.client = Minio(
-            endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region,
+            endpoint,
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=secure,
+            region=region,
             http_client=http,
         )
 
@@ -47,16 +57,25 @@ class S3ObjectStore:
             raise ObjectStoreUnavailable(f"S3 bucket {self.bucket}: {exc}") from exc
 
     def put(
-        self, key: str, stream: BinaryIO, content_type: str = "application/octet-stream",
+        self,
+        key: str,
+        stream: BinaryIO,
+        content_type: str = "application/octet-stream",
         sha256: str | None = None,
     ) -> StoredObject:
         reader = HashingReader(stream)
-        metadata = {"sha256": sha256} if sha256 else None
+        metadata: dict[str, str | list[str] | tuple[str]] | None = {"sha256": sha256} if sha256 else None
         name = self._name(key)
         try:
             self.client.put_object(
-                self.bucket, name, reader, length=-1, part_size=PART_SIZE,  # type: ignore[arg-type]
-                content_type=content_type, metadata=metadata, sse=self._sse,
+                self.bucket,
+                name,
+                reader,  # type: ignore[arg-type]  # any object with read() streams
+                length=-1,
+                part_size=PART_SIZE,
+                content_type=content_type,
+                metadata=metadata,
+                sse=self._sse,
             )
         except (S3Error, urllib3.exceptions.HTTPError) as exc:
             raise ObjectStoreUnavailable(f"S3 upload of {key} failed: {exc}") from exc
@@ -105,7 +124,9 @@ class S3ObjectStore:
             raise ObjectStoreUnavailable(f"S3 delete of {key} failed: {exc}") from exc
 
     def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
-        return self.client.presigned_get_object(self.bucket, self._name(key), expires=timedelta(seconds=expires_s))
+        return self.client.presigned_get_object(
+            self.bucket, self._name(key), expires=timedelta(seconds=expires_s)
+        )
 
     def check(self) -> None:
         try:

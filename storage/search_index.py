@@ -23,7 +23,9 @@ MAX_TERMS = 32
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    phrases: tuple[tuple[str, ...], ...]  # each a sequence of normalised words; a single word is a phrase of one
+    phrases: tuple[
+        tuple[str, ...], ...
+    ]  # each a sequence of normalised words; a single word is a phrase of one
 
 
 def parse_query(query: str) -> ParsedQuery:
@@ -54,15 +56,15 @@ def _pg_tsquery(parsed: ParsedQuery) -> str:
     return " & ".join(parts)
 
 
-def search(session: Session, query: str, limit: int = 20, offset: int = 0, hits_per_call: int = 10) -> tuple[
-    list[CallHits], int
-]:
+def search(
+    session: Session, query: str, limit: int = 20, offset: int = 0, hits_per_call: int = 10
+) -> tuple[list[CallHits], int]:
     """Calls whose segments match, best first, each with its matching segments; and the total call count."""
     parsed = parse_query(query)
     if session.get_bind().dialect.name == "sqlite":
         rows = session.execute(
             text(
-                "SELECT s.call_id, s.idx, s.start, s.\"end\", s.speaker, s.role, s.text, bm25(segments_fts) AS score "
+                'SELECT s.call_id, s.idx, s.start, s."end", s.speaker, s.role, s.text, bm25(segments_fts) AS score '
                 "FROM segments_fts JOIN segments s ON s.id = segments_fts.rowid "
                 "WHERE segments_fts MATCH :q ORDER BY score, s.call_id, s.idx"
             ),
@@ -73,7 +75,7 @@ def search(session: Session, query: str, limit: int = 20, offset: int = 0, hits_
     else:
         rows = session.execute(
             text(
-                "SELECT s.call_id, s.idx, s.start, s.\"end\", s.speaker, s.role, s.text, "
+                'SELECT s.call_id, s.idx, s.start, s."end", s.speaker, s.role, s.text, '
                 "ts_rank(to_tsvector('simple', s.text_normalized), q) AS score "
                 "FROM segments s, to_tsquery('simple', :q) q "
                 "WHERE to_tsvector('simple', s.text_normalized) @@ q ORDER BY score DESC, s.call_id, s.idx"

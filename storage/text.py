@@ -12,13 +12,21 @@ import unicodedata
 _ARABIC_FOLD = str.maketrans(
     {
         "\u0640": None,  # tatweel
-        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
         "ى": "ي",
         "ة": "ه",
         # Hebrew final letters match their regular forms
-        "ך": "כ", "ם": "מ", "ן": "נ", "ף": "פ", "ץ": "צ",
+        "ך": "כ",
+        "ם": "מ",
+        "ן": "נ",
+        "ף": "פ",
+        "ץ": "צ",
         # geresh / gershayim (and their ASCII stand-ins) vanish inside words: צ'ק = צק, צה"ל = צהל
-        "\u05f3": None, "\u05f4": None,
+        "\u05f3": None,
+        "\u05f4": None,
     }
 )
 _ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

@@ -19,8 +19,14 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     session.execute(delete(SegmentRow).where(SegmentRow.call_id == call_id))
     session.add_all(
         SegmentRow(
-            call_id=call_id, idx=idx, start=segment.start, end=segment.end, speaker=segment.speaker,
-            role=segment.role, channel=segment.channel, text=segment.text,
+            call_id=call_id,
+            idx=idx,
+            start=segment.start,
+            end=segment.end,
+            speaker=segment.speaker,
+            role=segment.role,
+            channel=segment.channel,
+            text=segment.text,
             text_normalized=normalize(segment.text),
             words=[[w.start, w.end, w.word, w.probability] for w in segment.words],
         )
@@ -38,13 +44,23 @@ def load_transcript(session: Session, call_id: str) -> Transcript:
     rows = session.scalars(select(SegmentRow).where(SegmentRow.call_id == call_id).order_by(SegmentRow.idx))
     segments = tuple(
         Segment(
-            start=row.start, end=row.end, speaker=row.speaker, role=row.role, channel=row.channel, text=row.text,
+            start=row.start,
+            end=row.end,
+            speaker=row.speaker,
+            role=row.role,
+            channel=row.channel,
+            text=row.text,
             words=tuple(Word(start=w[0], end=w[1], word=w[2], probability=w[3]) for w in row.words),
         )
         for row in rows
     )
-    speakers = tuple(Speaker(id=s["id"], role=s["role"], channel=s.get("channel")) for s in call.speakers or [])
+    speakers = tuple(
+        Speaker(id=s["id"], role=s["role"], channel=s.get("channel")) for s in call.speakers or []
+    )
     return Transcript(
-        language=call.language or "", duration=call.duration, speakers=speakers, segments=segments,
+        language=call.language or "",
+        duration=call.duration,
+        speakers=speakers,
+        segments=segments,
         model=call.model or "",
     )

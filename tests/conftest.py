@@ -43,6 +43,7 @@ def free_port() -> int:
 
 # --- Redis -----------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
@@ -69,10 +70,13 @@ def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 # --- Databases -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this session, dropped at the end."""
-    base = make_url(service_url("CALLREC_TEST_DATABASE_URL").replace("postgresql://", "postgresql+psycopg://", 1))
+    base = make_url(
+        service_url("CALLREC_TEST_DATABASE_URL").replace("postgresql://", "postgresql+psycopg://", 1)
+    )
     name = f"callrec_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -111,6 +115,7 @@ def db(database_url: str) -> Iterator[Database]:
 
 # --- S3 --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """moto's standalone S3 server over real HTTP. It accepts any credentials: never test auth with it."""
@@ -129,6 +134,7 @@ def s3_objects_url(s3_endpoint: str) -> str:
 
 
 # --- Models ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

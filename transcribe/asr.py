@@ -63,12 +63,17 @@ class Transcriber:
         started = time.perf_counter()
         source = resolve_model(name, self.settings.cache_dir, self.settings.hub_enabled)
         whisper = WhisperModel(
-            source.location, device=self.device, compute_type=self.compute_type,
-            cpu_threads=self.settings.cpu_threads, download_root=str(self.settings.cache_dir / "hub"),
+            source.location,
+            device=self.device,
+            compute_type=self.compute_type,
+            cpu_threads=self.settings.cpu_threads,
+            download_root=str(self.settings.cache_dir / "hub"),
             local_files_only=not self.settings.hub_enabled,
         )
-        log.info("loaded whisper model", extra={"model": name, "device": self.device,
-                                                 "seconds": round(time.perf_counter() - started, 2)})
+        log.info(
+            "loaded whisper model",
+            extra={"model": name, "device": self.device, "seconds": round(time.perf_counter() - started, 2)},
+        )
         return LoadedModel(source, whisper, self.device, self.compute_type)
 
     def detect_language(self, samples: np.ndarray, allowed: list[str]) -> tuple[str, float]:
@@ -101,9 +106,14 @@ class Transcriber:
         results = []
         for segment in segments:
             words = tuple(
-                Word(start=round(w.start, 3), end=round(w.end, 3), word=w.word.strip(),
-                     probability=round(w.probability, 4))
-                for w in (segment.words or []) if w.word.strip()
+                Word(
+                    start=round(w.start, 3),
+                    end=round(w.end, 3),
+                    word=w.word.strip(),
+                    probability=round(w.probability, 4),
+                )
+                for w in (segment.words or [])
+                if w.word.strip()
             )
             text = segment.text.strip()
             if any(ch.isalnum() for ch in text):  # skip punctuation-only segments ("." over noise)

@@ -25,18 +25,22 @@ def assemble_segments(
 ) -> tuple[tuple[Speaker, ...], tuple[Segment, ...]]:
     """Each channel is one speaker (dual-channel telephony); a mono recording is one mixed speaker
     with role "other" until mono diarization separates it."""
-    speakers = []
-    segments = []
+    speakers: list[Speaker] = []
+    segments: list[Segment] = []
     for index, result in enumerate(results):
         speaker_id = f"S{index}"
-        if result.channel is None:
-            role = Role.OTHER.value
-        else:
-            role = role_of_channel(result.channel, channel_roles)
+        role = Role.OTHER.value if result.channel is None else role_of_channel(result.channel, channel_roles)
         speakers.append(Speaker(id=speaker_id, role=role, channel=result.channel))
         segments.extend(
-            Segment(start=s.start, end=s.end, speaker=speaker_id, role=role, channel=result.channel,
-                    text=s.text, words=s.words)
+            Segment(
+                start=s.start,
+                end=s.end,
+                speaker=speaker_id,
+                role=role,
+                channel=result.channel,
+                text=s.text,
+                words=s.words,
+            )
             for s in result.segments
         )
     segments.sort(key=lambda s: (s.start, s.end, s.speaker))

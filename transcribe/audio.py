@@ -60,7 +60,9 @@ def load_audio(path: Path, channels: int) -> Audio:
         )
     except ffmpeg.Error as exc:
         detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise AudioDecodeError(f"ffmpeg could not decode the recording: {detail[-1] if detail else exc}") from exc
+        raise AudioDecodeError(
+            f"ffmpeg could not decode the recording: {detail[-1] if detail else exc}"
+        ) from exc
     samples = np.frombuffer(raw, dtype=np.float32)
     if samples.size < channels:
         raise AudioDecodeError("the recording decodes to no audio")

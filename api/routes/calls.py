@@ -24,7 +24,9 @@ from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
 from ..upload import read_upload
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
-ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 415, 422, 503)}
+ERRORS: dict[int | str, dict] = {
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 413, 415, 422, 503)
+}
 
 UPLOAD_SCHEMA = {
     "requestBody": {
@@ -35,11 +37,18 @@ UPLOAD_SCHEMA = {
                     "type": "object",
                     "required": ["audio"],
                     "properties": {
-                        "audio": {"type": "string", "format": "binary",
-                                  "description": "The recording: WAV (PCM, mu-law, A-law), MP3, OGG/Opus, FLAC, M4A"},
-                        "metadata": {"type": "string", "description": (
-                            'JSON: {"external_id", "source", "direction", "agent_id", "customer_number", '
-                            '"started_at", "channel_roles", "language", "extra"}')},
+                        "audio": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The recording: WAV (PCM, mu-law, A-law), MP3, OGG/Opus, FLAC, M4A",
+                        },
+                        "metadata": {
+                            "type": "string",
+                            "description": (
+                                'JSON: {"external_id", "source", "direction", "agent_id", "customer_number", '
+                                '"started_at", "channel_roles", "language", "extra"}'
+                            ),
+                        },
                     },
                 }
             }
@@ -52,8 +61,14 @@ def _services(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.services
 
 
-@router.post("", status_code=201, response_model=CallCreated, responses=ERRORS, openapi_extra=UPLOAD_SCHEMA,
-             dependencies=[Depends(uploader)])
+@router.post(
+    "",
+    status_code=201,
+    response_model=CallCreated,
+    responses=ERRORS,
+    openapi_extra=UPLOAD_SCHEMA,
+    dependencies=[Depends(uploader)],
+)
 async def upload_call(request: Request) -> JSONResponse:
     """Store a recorded call and queue it for transcription. The same (source, external_id) returns
     the existing call with 200 instead of creating a duplicate."""
@@ -97,9 +112,16 @@ def list_calls(
     cursor: str | None = None,
 ) -> CallPage:
     """Calls, newest first, filtered; follow next_cursor for the next page."""
-    where = CallFilter(status=status, source=source, direction=direction, agent_id=agent_id,
-                       customer_number=customer_number, external_id=external_id, created_after=created_after,
-                       created_before=created_before)
+    where = CallFilter(
+        status=status,
+        source=source,
+        direction=direction,
+        agent_id=agent_id,
+        customer_number=customer_number,
+        external_id=external_id,
+        created_after=created_after,
+        created_before=created_before,
+    )
     before = _decode_cursor(cursor) if cursor else None
     with _services(request).db.session() as session:
         calls = call_records.list_calls(session, where, limit=limit + 1, before=before)
@@ -121,8 +143,13 @@ def delete_call(request: Request, call_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{call_id}/retry", response_model=CallCreated, status_code=202, responses=ERRORS,
-             dependencies=[Depends(admin_only)])
+@router.post(
+    "/{call_id}/retry",
+    response_model=CallCreated,
+    status_code=202,
+    responses=ERRORS,
+    dependencies=[Depends(admin_only)],
+)
 def retry_call(request: Request, call_id: str) -> CallCreated:
     """Queue a failed call again."""
     services = _services(request)
@@ -134,8 +161,12 @@ def retry_call(request: Request, call_id: str) -> CallCreated:
     return CallCreated(id=call.id, status=call.status.value)
 
 
-@router.get("/{call_id}/transcript", response_model=TranscriptOut, responses=ERRORS,
-            dependencies=[Depends(admin_only)])
+@router.get(
+    "/{call_id}/transcript",
+    response_model=TranscriptOut,
+    responses=ERRORS,
+    dependencies=[Depends(admin_only)],
+)
 def get_transcript(
     request: Request, call_id: str, format: Literal["json", "srt", "vtt", "txt", "rttm"] = "json"
 ) -> Response:
@@ -152,8 +183,12 @@ def get_transcript(
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-@router.get("/{call_id}/audio", responses={**ERRORS, 206: {"description": "Partial content"}},
-            response_class=StreamingResponse, dependencies=[Depends(admin_only)])
+@router.get(
+    "/{call_id}/audio",
+    responses={**ERRORS, 206: {"description": "Partial content"}},
+    response_class=StreamingResponse,
+    dependencies=[Depends(admin_only)],
+)
 def get_audio(request: Request, call_id: str) -> Response:
     """The original recording; honours a single HTTP Range so players can seek."""
     services = _services(request)
@@ -161,12 +196,15 @@ def get_audio(request: Request, call_id: str) -> Response:
         call = call_records.get_call(session, call_id)
     size = call.audio_size
     media_type = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac"}.get(
-        call.audio_format.split("/")[0], "application/octet-stream")
+        call.audio_format.split("/")[0], "application/octet-stream"
+    )
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{call.audio_sha256}"'}
     range_header = request.headers.get("range")
     if not range_header:
         headers["Content-Length"] = str(size)
-        return StreamingResponse(services.objects.open(call.audio_key), media_type=media_type, headers=headers)
+        return StreamingResponse(
+            services.objects.open(call.audio_key), media_type=media_type, headers=headers
+        )
     match = _RANGE.match(range_header.strip())
     if not match or match.groups() == ("", ""):
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
@@ -178,5 +216,9 @@ def get_audio(request: Request, call_id: str) -> Response:
     if start >= size or start > end:
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
     headers.update({"Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1)})
-    return StreamingResponse(services.objects.open(call.audio_key, start, end), status_code=206,
-                             media_type=media_type, headers=headers)
+    return StreamingResponse(
+        services.objects.open(call.audio_key, start, end),
+        status_code=206,
+        media_type=media_type,
+        headers=headers,
+    )

@@ -45,7 +45,10 @@ def callrec_up(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Ru
     port = free_port()
     process = subprocess.Popen(
         [*CALLREC, "up", "--port", str(port), "--data-dir", str(data_dir)],
-        env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=None, text=True,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
     )
     try:
         key = ""

@@ -24,9 +24,16 @@ def test_keys_create_prints_the_key_alone(tmp_path):
 
 
 def test_transcribe_prints_the_transcript_json_with_model_and_timings(tmp_path, model_cache):
-    result = run("transcribe", str(CALLS / "en_rude_agent.stereo.wav"), "--json", "--model", "tiny.en",
-                 "--channels", "agent,customer", env={"CALLREC_TRANSCRIBE_CACHE_DIR": str(model_cache),
-                                                      "PATH": "/usr/bin:/bin"})
+    result = run(
+        "transcribe",
+        str(CALLS / "en_rude_agent.stereo.wav"),
+        "--json",
+        "--model",
+        "tiny.en",
+        "--channels",
+        "agent,customer",
+        env={"CALLREC_TRANSCRIBE_CACHE_DIR": str(model_cache), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert set(body) == {"language", "duration", "speakers", "segments", "model", "timings"}
@@ -56,7 +63,9 @@ def test_ingest_posts_a_folder_once_and_reports_failures(tmp_path):
     (folder / "broken.wav").write_bytes(b"RIFF0000WAVE" + b"\x01" * 100)
     with callrec_up(tmp_path / "data", {"CALLREC_TRANSCRIBE_MODEL": "tiny.en"}) as service:
         env = {"CALLREC_API_URL": service.url, "CALLREC_API_KEY": service.key}
-        first = run("ingest", str(folder), "--metadata", '{"direction": "inbound"}', env={**env, "PATH": "/usr/bin"})
+        first = run(
+            "ingest", str(folder), "--metadata", '{"direction": "inbound"}', env={**env, "PATH": "/usr/bin"}
+        )
         second = run("ingest", str(folder), env={**env, "PATH": "/usr/bin"})
         with service.client() as client:
             calls = client.get("/v1/calls").json()["items"]

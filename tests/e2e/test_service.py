@@ -18,15 +18,19 @@ ARABIC = re.compile(r"[\u0621-\u064a]")
 
 def post_call(service, name: str, metadata: dict) -> str:
     with service.client() as client, open(CALLS / name, "rb") as audio:
-        response = client.post("/v1/calls", files={"audio": (name, audio, "audio/wav")},
-                               data={"metadata": json.dumps(metadata)})
+        response = client.post(
+            "/v1/calls", files={"audio": (name, audio, "audio/wav")}, data={"metadata": json.dumps(metadata)}
+        )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
 def check_english_call(service) -> None:
-    call_id = post_call(service, "en_billing_dispute.stereo.wav",
-                        {"external_id": "e2e-en", "source": "pbx", "direction": "inbound", "agent_id": "dana"})
+    call_id = post_call(
+        service,
+        "en_billing_dispute.stereo.wav",
+        {"external_id": "e2e-en", "source": "pbx", "direction": "inbound", "agent_id": "dana"},
+    )
     call = service.wait_done(call_id)
     assert call["status"] == "done", call["error"]
     assert call["progress"] == 1.0 and call["language"] == "en"
@@ -35,8 +39,10 @@ def check_english_call(service) -> None:
         found = client.get("/v1/search", params={"q": '"charged twice"'}).json()
         audio = client.get(f"/v1/calls/{call_id}/audio", headers={"Range": "bytes=0-3"})
     assert audio.status_code == 206 and audio.content == b"RIFF"
-    by_role = {role: " ".join(s["text"] for s in transcript["segments"] if s["role"] == role).lower()
-               for role in ("agent", "customer")}
+    by_role = {
+        role: " ".join(s["text"] for s in transcript["segments"] if s["role"] == role).lower()
+        for role in ("agent", "customer")
+    }
     # What the script says on each side (tests/fixtures/calls/en_billing_dispute.json).
     assert "this call is recorded for quality purposes" in by_role["agent"]
     assert "can you please confirm your account number" in by_role["agent"]
@@ -58,8 +64,12 @@ def test_embedded_defaults_english_hebrew_arabic(tmp_path):
     with callrec_up(tmp_path / "data") as service:
         check_english_call(service)
 
-        he_id = post_call(service, "he_billing_dispute.stereo.wav", {"external_id": "e2e-he", "language": "he"})
-        ar_id = post_call(service, "ar_billing_dispute.stereo.wav", {"external_id": "e2e-ar", "language": "ar"})
+        he_id = post_call(
+            service, "he_billing_dispute.stereo.wav", {"external_id": "e2e-he", "language": "he"}
+        )
+        ar_id = post_call(
+            service, "ar_billing_dispute.stereo.wav", {"external_id": "e2e-ar", "language": "ar"}
+        )
         he_call, ar_call = service.wait_done(he_id), service.wait_done(ar_id)
         assert (he_call["status"], he_call["language"]) == ("done", "he")
         assert (ar_call["status"], ar_call["language"]) == ("done", "ar")
@@ -70,9 +80,16 @@ def test_embedded_defaults_english_hebrew_arabic(tmp_path):
         # Whisper base hears espeak's Hebrew and Arabic poorly, and not the same words on every run
         # (temperature fallback samples): assert the plumbing, with the words it did produce.
         for transcript, script, call_id in ((he, HEBREW, he_id), (ar, ARABIC, ar_id)):
-            assert all((s["role"], s["channel"]) in {("agent", 0), ("customer", 1)} for s in transcript["segments"])
-            agent_words = [w["word"] for s in transcript["segments"] if s["role"] == "agent" for w in s["words"]
-                           if script.search(w["word"])]
+            assert all(
+                (s["role"], s["channel"]) in {("agent", 0), ("customer", 1)} for s in transcript["segments"]
+            )
+            agent_words = [
+                w["word"]
+                for s in transcript["segments"]
+                if s["role"] == "agent"
+                for w in s["words"]
+                if script.search(w["word"])
+            ]
             assert agent_words, transcript
             # Right-to-left words come back as written and find their call in search.
             word = max(agent_words, key=len)

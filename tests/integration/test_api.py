@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from redis import Redis
 from rq.job import Job
 
 from api.app import create_app
@@ -54,8 +53,16 @@ def call_count(services):
 
 def test_upload_stores_records_and_queues_the_call(service):
     client, services, _ = service
-    response = upload(client, metadata={"external_id": "pbx-1", "source": "asterisk", "direction": "inbound",
-                                        "agent_id": "a-7", "customer_number": "+972501234567"})
+    response = upload(
+        client,
+        metadata={
+            "external_id": "pbx-1",
+            "source": "asterisk",
+            "direction": "inbound",
+            "agent_id": "a-7",
+            "customer_number": "+972501234567",
+        },
+    )
     assert response.status_code == 201
     call_id = response.json()["id"]
     assert response.json()["status"] == "queued"
@@ -137,8 +144,13 @@ def test_readyz_checks_every_dependency(service):
 
 def test_unknown_call_is_404_everywhere(service):
     client, _, _ = service
-    for method, path in [("get", "/v1/calls/nope"), ("delete", "/v1/calls/nope"), ("get", "/v1/calls/nope/audio"),
-                         ("get", "/v1/calls/nope/transcript"), ("post", "/v1/calls/nope/retry")]:
+    for method, path in [
+        ("get", "/v1/calls/nope"),
+        ("delete", "/v1/calls/nope"),
+        ("get", "/v1/calls/nope/audio"),
+        ("get", "/v1/calls/nope/transcript"),
+        ("post", "/v1/calls/nope/retry"),
+    ]:
         response = getattr(client, method)(path)
         assert response.status_code == 404, path
         assert response.json()["error"] == "call_not_found"
@@ -155,27 +167,53 @@ def test_audio_is_served_with_range_support(service):
     assert part.headers["content-range"] == f"bytes 100-199/{len(data)}"
     tail = client.get(f"/v1/calls/{call_id}/audio", headers={"Range": "bytes=-10"})
     assert tail.content == data[-10:]
-    assert client.get(f"/v1/calls/{call_id}/audio", headers={"Range": f"bytes={len(data)}-"}).status_code == 416
+    assert (
+        client.get(f"/v1/calls/{call_id}/audio", headers={"Range": f"bytes={len(data)}-"}).status_code == 416
+    )
 
 
 def test_transcript_waits_for_done_then_serves_every_format(service):
     client, services, _ = service
     call_id = upload(client).json()["id"]
     assert client.get(f"/v1/calls/{call_id}/transcript").status_code == 409
-    transcript = Transcript("en", 40.0, (Speaker("S0", "agent", 0), Speaker("S1", "customer", 1)), (
-        Segment(9.3, 14.8, "S1", "customer", 1, "I was charged twice",
-                (Word(9.3, 9.5, "I", 0.9), Word(9.5, 9.8, "was", 0.9), Word(9.8, 10.3, "charged", 0.8),
-                 Word(10.3, 10.9, "twice", 0.7))),
-    ), "test")
+    transcript = Transcript(
+        "en",
+        40.0,
+        (Speaker("S0", "agent", 0), Speaker("S1", "customer", 1)),
+        (
+            Segment(
+                9.3,
+                14.8,
+                "S1",
+                "customer",
+                1,
+                "I was charged twice",
+                (
+                    Word(9.3, 9.5, "I", 0.9),
+                    Word(9.5, 9.8, "was", 0.9),
+                    Word(9.8, 10.3, "charged", 0.8),
+                    Word(10.3, 10.9, "twice", 0.7),
+                ),
+            ),
+        ),
+        "test",
+    )
     with services.db.session() as session:
         save_transcript(session, call_id, transcript)
         call_records.mark_done(session, call_id)
     body = client.get(f"/v1/calls/{call_id}/transcript").json()
-    assert body["segments"][0]["words"][2] == {"start": 9.8, "end": 10.3, "word": "charged", "probability": 0.8}
+    assert body["segments"][0]["words"][2] == {
+        "start": 9.8,
+        "end": 10.3,
+        "word": "charged",
+        "probability": 0.8,
+    }
     assert client.get(f"/v1/calls/{call_id}/transcript?format=srt").text.startswith("1\n00:00:09,300 --> ")
     assert client.get(f"/v1/calls/{call_id}/transcript?format=vtt").text.startswith("WEBVTT")
     assert "customer: I was charged twice" in client.get(f"/v1/calls/{call_id}/transcript?format=txt").text
-    assert client.get(f"/v1/calls/{call_id}/transcript?format=rttm").text.startswith(f"SPEAKER {call_id} 1 9.300")
+    assert client.get(f"/v1/calls/{call_id}/transcript?format=rttm").text.startswith(
+        f"SPEAKER {call_id} 1 9.300"
+    )
     assert client.get(f"/v1/calls/{call_id}/transcript?format=doc").status_code == 422
     hits = client.get("/v1/search", params={"q": '"charged twice"'}).json()
     assert hits["total"] == 1 and hits["results"][0]["hits"][0]["start"] == 9.3
@@ -184,8 +222,12 @@ def test_transcript_waits_for_done_then_serves_every_format(service):
 
 def test_list_filters_and_cursor_pagination(service):
     client, _, _ = service
-    ids = [upload(client, metadata={"external_id": f"e{n}", "direction": "inbound" if n < 3 else "outbound"}).json()["id"]
-           for n in range(5)]
+    ids = [
+        upload(
+            client, metadata={"external_id": f"e{n}", "direction": "inbound" if n < 3 else "outbound"}
+        ).json()["id"]
+        for n in range(5)
+    ]
     page = client.get("/v1/calls", params={"limit": 2}).json()
     seen = [c["id"] for c in page["items"]]
     while page["next_cursor"]:
@@ -223,5 +265,12 @@ def test_openapi_documents_the_upload_form(service):
     schema = client.get("/openapi.json").json()
     form = schema["paths"]["/v1/calls"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["required"] == ["audio"]
-    assert set(schema["paths"]) >= {"/v1/calls", "/v1/calls/{call_id}", "/v1/calls/{call_id}/transcript",
-                                    "/v1/calls/{call_id}/audio", "/v1/search", "/healthz", "/readyz"}
+    assert set(schema["paths"]) >= {
+        "/v1/calls",
+        "/v1/calls/{call_id}",
+        "/v1/calls/{call_id}/transcript",
+        "/v1/calls/{call_id}/audio",
+        "/v1/search",
+        "/healthz",
+        "/readyz",
+    }

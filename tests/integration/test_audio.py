@@ -28,8 +28,9 @@ FORMATS = {
 def recordings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("formats")
     for name, args in FORMATS.items():
-        subprocess.run([ffmpeg_binary(), "-v", "error", "-y", "-i", str(SOURCE), *args, str(folder / name)],
-                       check=True)
+        subprocess.run(
+            [ffmpeg_binary(), "-v", "error", "-y", "-i", str(SOURCE), *args, str(folder / name)], check=True
+        )
     return folder
 
 

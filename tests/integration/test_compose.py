@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def compose_command() -> list[str]:
     """The Docker CLI's compose plugin where present, else docker-compose (installed by `make test`)."""
-    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
         return ["docker", "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
@@ -20,8 +23,12 @@ def compose_command() -> list[str]:
 
 
 def test_compose_file_validates_and_wires_services():
-    result = subprocess.run([*compose_command(), "-f", str(ROOT / "docker-compose.yml"), "config"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [*compose_command(), "-f", str(ROOT / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     config = yaml.safe_load(result.stdout)
     services = config["services"]

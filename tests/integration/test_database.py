@@ -14,29 +14,52 @@ from storage.transcripts import load_transcript, save_transcript
 
 
 def new_call(external_id=None, source="pbx", **overrides):
-    values = dict(source=source, external_id=external_id, audio_key="calls/x/original.wav", audio_sha256="ab" * 32,
-                  audio_size=100, audio_filename="x.wav", audio_format="wav/pcm_mulaw", duration=40.5, channels=2,
-                  sample_rate=8000, channel_roles=("agent", "customer"), agent_id="a1")
+    values = dict(
+        source=source,
+        external_id=external_id,
+        audio_key="calls/x/original.wav",
+        audio_sha256="ab" * 32,
+        audio_size=100,
+        audio_filename="x.wav",
+        audio_format="wav/pcm_mulaw",
+        duration=40.5,
+        channels=2,
+        sample_rate=8000,
+        channel_roles=("agent", "customer"),
+        agent_id="a1",
+    )
     values.update(overrides)
     return NewCall(**values)
 
 
 def transcript(*lines):
     segments = tuple(
-        Segment(start, start + 2, speaker, role, int(speaker[1]), text,
-                tuple(Word(start + i * 0.3, start + i * 0.3 + 0.25, w, 0.9) for i, w in enumerate(text.split())))
+        Segment(
+            start,
+            start + 2,
+            speaker,
+            role,
+            int(speaker[1]),
+            text,
+            tuple(Word(start + i * 0.3, start + i * 0.3 + 0.25, w, 0.9) for i, w in enumerate(text.split())),
+        )
         for start, speaker, role, text in lines
     )
-    return Transcript("en", 30.0, (Speaker("S0", "agent", 0), Speaker("S1", "customer", 1)), segments, "tiny.en")
+    return Transcript(
+        "en", 30.0, (Speaker("S0", "agent", 0), Speaker("S1", "customer", 1)), segments, "tiny.en"
+    )
 
 
 def test_same_source_and_external_id_returns_the_existing_call(db):
     with db.session() as session:
         first, created = call_records.create_call(session, call_records.new_call_id(), new_call("ext-1"))
     with db.session() as session:
-        again, created_again = call_records.create_call(session, call_records.new_call_id(), new_call("ext-1"))
-        other, created_other = call_records.create_call(session, call_records.new_call_id(),
-                                                        new_call("ext-1", source="other"))
+        again, created_again = call_records.create_call(
+            session, call_records.new_call_id(), new_call("ext-1")
+        )
+        other, created_other = call_records.create_call(
+            session, call_records.new_call_id(), new_call("ext-1", source="other")
+        )
     assert created and not created_again and created_other
     assert again.id == first.id and other.id != first.id
 
@@ -50,7 +73,12 @@ def test_status_moves_through_processing_to_done_and_failed(db):
         call_records.set_progress(session, "c-1", "transcribe", 0.4)
     with db.session() as session:
         call = call_records.get_call(session, "c-1")
-    assert (call.status, call.stage, call.progress, call.attempts) == (CallStatus.PROCESSING, "transcribe", 0.4, 1)
+    assert (call.status, call.stage, call.progress, call.attempts) == (
+        CallStatus.PROCESSING,
+        "transcribe",
+        0.4,
+        1,
+    )
     with db.session() as session:
         call_records.mark_failed(session, "c-1", "ffmpeg could not decode")
         assert call_records.get_call(session, "c-1").error == "ffmpeg could not decode"
@@ -65,7 +93,9 @@ def test_unknown_call_raises_not_found(db):
 def test_list_filters_and_pages_newest_first(db):
     with db.session() as session:
         for n in range(5):
-            call_records.create_call(session, f"id-{n}", new_call(f"e{n}", direction="inbound" if n % 2 else "outbound"))
+            call_records.create_call(
+                session, f"id-{n}", new_call(f"e{n}", direction="inbound" if n % 2 else "outbound")
+            )
     with db.session() as session:
         page1 = call_records.list_calls(session, CallFilter(), limit=3)
         last = page1[-1]
@@ -82,8 +112,13 @@ def test_list_filters_and_pages_newest_first(db):
 def test_transcript_round_trips_with_word_timings(db):
     with db.session() as session:
         call_records.create_call(session, "c-t", new_call())
-        save_transcript(session, "c-t", transcript((1.0, "S0", "agent", "Hello how can I help"),
-                                                   (4.0, "S1", "customer", "I was charged twice")))
+        save_transcript(
+            session,
+            "c-t",
+            transcript(
+                (1.0, "S0", "agent", "Hello how can I help"), (4.0, "S1", "customer", "I was charged twice")
+            ),
+        )
     with db.session() as session:
         loaded = load_transcript(session, "c-t")
     assert loaded.language == "en"
@@ -95,8 +130,13 @@ def test_search_finds_phrase_with_its_segment_and_time(db):
     with db.session() as session:
         call_records.create_call(session, "c-a", new_call("a"))
         call_records.create_call(session, "c-b", new_call("b"))
-        save_transcript(session, "c-a", transcript((1.0, "S0", "agent", "Hello"),
-                                                   (9.5, "S1", "customer", "I was charged twice this month")))
+        save_transcript(
+            session,
+            "c-a",
+            transcript(
+                (1.0, "S0", "agent", "Hello"), (9.5, "S1", "customer", "I was charged twice this month")
+            ),
+        )
         save_transcript(session, "c-b", transcript((2.0, "S1", "customer", "Twice I was charged? no")))
     with db.session() as session:
         phrase, total = search(session, '"charged twice"')
@@ -109,8 +149,11 @@ def test_search_finds_phrase_with_its_segment_and_time(db):
 def test_search_matches_across_diacritics_and_letter_forms(db):
     with db.session() as session:
         call_records.create_call(session, "c-he", new_call("he"))
-        save_transcript(session, "c-he", transcript((0.0, "S1", "customer", "שָׁלוֹם, אני רוצה הֶחְזֵר"),
-                                                    (3.0, "S0", "agent", "مَرْحَبًا بِكُمْ")))
+        save_transcript(
+            session,
+            "c-he",
+            transcript((0.0, "S1", "customer", "שָׁלוֹם, אני רוצה הֶחְזֵר"), (3.0, "S0", "agent", "مَرْحَبًا بِكُمْ")),
+        )
     with db.session() as session:
         assert search(session, "שלום")[1] == 1
         assert search(session, "החזר")[1] == 1

@@ -8,7 +8,13 @@ import pytest
 from tests.conftest import CALLS
 from transcribe.asr import Transcriber
 from transcribe.audio import load_audio
-from transcribe.models import BASE_SHA256, ModelUnavailable, assemble_base_model, configure_privacy, resolve_model
+from transcribe.models import (
+    BASE_SHA256,
+    ModelUnavailable,
+    assemble_base_model,
+    configure_privacy,
+    resolve_model,
+)
 from transcribe.settings import TranscribeSettings
 
 
@@ -16,7 +22,12 @@ def test_base_model_is_joined_once_and_verified(tmp_path):
     folder = assemble_base_model(tmp_path)
     digest = hashlib.sha256((folder / "model.bin").read_bytes()).hexdigest()
     assert digest == BASE_SHA256
-    assert {p.name for p in folder.iterdir()} >= {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
+    assert {p.name for p in folder.iterdir()} >= {
+        "model.bin",
+        "config.json",
+        "tokenizer.json",
+        "vocabulary.txt",
+    }
     mtime = (folder / "model.bin").stat().st_mtime_ns
     assert assemble_base_model(tmp_path) == folder
     assert (folder / "model.bin").stat().st_mtime_ns == mtime  # reused, not rebuilt

@@ -76,7 +76,9 @@ def test_s3_presigned_url_fetches_the_object(s3_objects_url):
 
 
 def test_unreachable_s3_is_reported_as_unavailable():
-    store = S3ObjectStore(bucket="callrec", endpoint="127.0.0.1:1", secure=False, access_key="a", secret_key="b")
+    store = S3ObjectStore(
+        bucket="callrec", endpoint="127.0.0.1:1", secure=False, access_key="a", secret_key="b"
+    )
     with pytest.raises(ObjectStoreUnavailable):
         store.put("k/x", io.BytesIO(b"x"))
     with pytest.raises(ObjectStoreUnavailable):

@@ -73,7 +73,9 @@ def test_uploaded_stereo_call_is_transcribed_with_speakers_and_indexed(pipeline)
     assert "twice on my credit card" in customer_text
     assert "recorded for quality purposes" in agent_text
     assert "credit card" not in agent_text
-    assert all(w.start >= s.start - 0.5 and w.end <= s.end + 0.5 for s in transcript.segments for w in s.words)
+    assert all(
+        w.start >= s.start - 0.5 and w.end <= s.end + 0.5 for s in transcript.segments for w in s.words
+    )
     assert [a.outcome for a in attempts] == ["done"]
     assert set(attempts[0].timings) >= {"normalise", "transcribe"}
     assert total == 1 and hits[0].hits[0].role == "customer"
@@ -113,7 +115,9 @@ def test_undecodable_recording_fails_at_once_and_retry_after_repair_succeeds(pip
 
 def test_failed_job_with_retries_left_goes_back_to_queued(db, redis_url, tmp_path, tiny_transcriber):
     redis = Redis.from_url(redis_url)
-    queue = CallQueue(redis, QueueSettings(redis_url=redis_url, retries=2, retry_intervals_s=[0], route="cpu"))
+    queue = CallQueue(
+        redis, QueueSettings(redis_url=redis_url, retries=2, retry_intervals_s=[0], route="cpu")
+    )
     objects = open_object_store(f"file://{tmp_path / 'objects'}")
     ingestor = Ingestor(db, objects, queue, RecorderSettings())
     context = WorkerContext(db, objects, tiny_transcriber, TranscribeSettings(model="tiny.en"))
@@ -133,13 +137,20 @@ def test_worker_killed_mid_transcription_is_recovered_and_the_call_ends_done_onc
     db, database_url, redis_url, tmp_path, tiny_transcriber
 ):
     redis = Redis.from_url(redis_url)
-    queue = CallQueue(redis, QueueSettings(redis_url=redis_url, retries=1, retry_intervals_s=[0], route="cpu"))
+    queue = CallQueue(
+        redis, QueueSettings(redis_url=redis_url, retries=1, retry_intervals_s=[0], route="cpu")
+    )
     objects_url = f"file://{tmp_path / 'objects'}"
     objects = open_object_store(objects_url)
     ingestor = Ingestor(db, objects, queue, RecorderSettings())
     result = ingest_file(ingestor, STEREO)
-    env = dict(os.environ, CALLREC_STORAGE_DATABASE_URL=database_url, CALLREC_STORAGE_OBJECTS_URL=objects_url,
-               CALLREC_QUEUE_REDIS_URL=redis_url, CALLREC_TRANSCRIBE_MODEL="tiny.en")
+    env = dict(
+        os.environ,
+        CALLREC_STORAGE_DATABASE_URL=database_url,
+        CALLREC_STORAGE_OBJECTS_URL=objects_url,
+        CALLREC_QUEUE_REDIS_URL=redis_url,
+        CALLREC_TRANSCRIBE_MODEL="tiny.en",
+    )
     worker = subprocess.Popen([sys.executable, "-m", "api.cli", "worker", "--queues", "cpu"], env=env)
     try:
         deadline = time.monotonic() + 120

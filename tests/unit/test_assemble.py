@@ -17,7 +17,11 @@ def test_each_channel_is_one_speaker_with_its_configured_role_and_time_order():
         ["customer", "agent"],
     )
     assert [(s.id, s.role, s.channel) for s in speakers] == [("S0", "customer", 0), ("S1", "agent", 1)]
-    assert [(s.text, s.role) for s in segments] == [("hello", "customer"), ("hi", "agent"), ("bye", "customer")]
+    assert [(s.text, s.role) for s in segments] == [
+        ("hello", "customer"),
+        ("hi", "agent"),
+        ("bye", "customer"),
+    ]
 
 
 def test_mono_recording_is_one_mixed_speaker():

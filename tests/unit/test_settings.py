@@ -13,7 +13,9 @@ def test_embedded_defaults_live_under_the_data_dir(tmp_path, monkeypatch):
 
 def test_config_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch):
     config = tmp_path / "callrec.env"
-    config.write_text("CALLREC_TRANSCRIBE_MODEL=tiny.en\nCALLREC_QUEUE_RETRIES=7\nCALLREC_TRANSCRIBE_LANGUAGES=[\"he\"]\n")
+    config.write_text(
+        'CALLREC_TRANSCRIBE_MODEL=tiny.en\nCALLREC_QUEUE_RETRIES=7\nCALLREC_TRANSCRIBE_LANGUAGES=["he"]\n'
+    )
     monkeypatch.setenv("CALLREC_QUEUE_RETRIES", "2")
     settings = load_settings(config)
     assert settings.transcribe.model == "tiny.en"
