@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from storage.records import Call, CallHits
+from storage.records import Call
 
 
 class AudioInfo(BaseModel):
@@ -116,6 +116,11 @@ class TranscriptOut(BaseModel):
     segments: list[SegmentOut]
 
 
+class MatchedWord(BaseModel):
+    index: int  # position in the segment's words
+    word: str
+
+
 class HitOut(BaseModel):
     segment: int
     start: float
@@ -123,6 +128,8 @@ class HitOut(BaseModel):
     speaker: str
     role: str
     text: str
+    highlight: str  # the words, HTML-escaped, matches in <mark>
+    matched_words: list[MatchedWord]
 
 
 class SearchResultOut(BaseModel):
@@ -133,33 +140,10 @@ class SearchResultOut(BaseModel):
 
 class SearchOut(BaseModel):
     query: str
-    total: int
+    total: int  # matching calls
+    fuzzy: bool  # fuzzy matching was used (asked with ~, or the automatic fallback when nothing matched)
+    next_cursor: str | None
     results: list[SearchResultOut]
-
-    @classmethod
-    def of(cls, query: str, total: int, results: list[CallHits]) -> SearchOut:
-        return cls(
-            query=query,
-            total=total,
-            results=[
-                SearchResultOut(
-                    call_id=r.call_id,
-                    score=round(r.score, 6),
-                    hits=[
-                        HitOut(
-                            segment=h.segment_index,
-                            start=h.start,
-                            end=h.end,
-                            speaker=h.speaker,
-                            role=h.role,
-                            text=h.text,
-                        )
-                        for h in r.hits
-                    ],
-                )
-                for r in results
-            ],
-        )
 
 
 class ErrorOut(BaseModel):

@@ -118,6 +118,8 @@ class SearchHit:
     speaker: str
     role: str
     text: str
+    words: tuple[str, ...] = ()  # the segment's words, as transcribed
+    matched_words: tuple[int, ...] = ()  # indexes into `words` that the query matched
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,8 +72,18 @@ class SegmentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     # The search form of `text` (storage.text.normalize), indexed by the full-text index.
     text_normalized: Mapped[str] = mapped_column(Text)
+    # Every word's search forms (storage.terms.index_forms): stems and prefix-stripped words.
+    search_forms: Mapped[str] = mapped_column(Text, default="")
     # [[start, end, word, probability], ...]: compact, read whole with the segment.
     words: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+
+
+class SearchTermRow(Base):
+    """Every indexed form once, for fuzzy matching; never pruned (a stale term just finds nothing)."""
+
+    __tablename__ = "search_vocabulary"
+
+    term: Mapped[str] = mapped_column(String(128), primary_key=True)
 
 
 class JobAttemptRow(Base):

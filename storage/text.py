@@ -31,7 +31,7 @@ _ARABIC_FOLD = str.maketrans(
 )
 _ARABIC_INDIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _HEBREW_QUOTE_INSIDE_WORD = re.compile(r"(?<=[\u05d0-\u05ea])['\"](?=[\u05d0-\u05ea])")
-_NON_WORD = re.compile(r"[^\w]+")
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def normalize(text: str) -> str:

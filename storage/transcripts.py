@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 from .errors import CallNotFound
 from .records import Segment, Speaker, Transcript, Word
 from .tables import CallRow, SegmentRow
+from .search_index import remember_terms
+from .terms import index_forms
+from .terms import index_forms
 from .text import normalize
 
 
@@ -17,7 +20,7 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     if call is None:
         raise CallNotFound(f"no call with id {call_id}")
     session.execute(delete(SegmentRow).where(SegmentRow.call_id == call_id))
-    session.add_all(
+    rows = [
         SegmentRow(
             call_id=call_id,
             idx=idx,
@@ -28,10 +31,13 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
             channel=segment.channel,
             text=segment.text,
             text_normalized=normalize(segment.text),
+            search_forms=index_forms(segment.text),
             words=[[w.start, w.end, w.word, w.probability] for w in segment.words],
         )
         for idx, segment in enumerate(transcript.segments)
-    )
+    ]
+    session.add_all(rows)
+    remember_terms(session, (term for row in rows for term in row.search_forms.split()))
     call.language = transcript.language
     call.model = transcript.model
     call.speakers = [{"id": s.id, "role": s.role, "channel": s.channel} for s in transcript.speakers]

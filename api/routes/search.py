@@ -1,31 +1,88 @@
-"""/v1/search: calls whose transcripts match, with the segments that matched."""
+"""/v1/search: calls whose transcripts match the query language, with the matching segments."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+import base64
+import html
+from datetime import datetime
+from typing import Literal
 
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from storage.records import CallHits
 from storage.search_index import search
+from storage.search_query import Filters, parse_query
 
 from ..auth import admin_only
-from ..schemas import ErrorOut, SearchOut
+from ..schemas import ErrorOut, HitOut, SearchOut, SearchResultOut
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
 
-@router.get(
-    "/search",
-    response_model=SearchOut,
-    responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}},
-    dependencies=[Depends(admin_only)],
-)
+def highlight(words: tuple[str, ...], matched: tuple[int, ...], text: str) -> str:
+    """The segment's words with matches in <mark>; HTML-escaped, so safe to insert into a page."""
+    if not words:
+        return html.escape(text)
+    marked = set(matched)
+    return " ".join(f"<mark>{html.escape(w)}</mark>" if i in marked else html.escape(w) for i, w in enumerate(words))
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
+        if kind != "o" or int(value) < 0:
+            raise ValueError(cursor)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise HTTPException(400, "invalid cursor: pass next_cursor from the previous page unchanged") from exc
+
+
+def to_result(result: CallHits) -> SearchResultOut:
+    return SearchResultOut(
+        call_id=result.call_id, score=round(result.score, 6),
+        hits=[HitOut(segment=h.segment_index, start=h.start, end=h.end, speaker=h.speaker, role=h.role, text=h.text,
+                     highlight=highlight(h.words, h.matched_words, h.text),
+                     matched_words=[{"index": i, "word": h.words[i]} for i in h.matched_words])
+              for h in result.hits],
+    )
+
+
+@router.get("/search", response_model=SearchOut, responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}},
+            dependencies=[Depends(admin_only)])
 def search_calls(
     request: Request,
-    q: str = Query(
-        ..., min_length=1, max_length=1000, description='Words (all must match) and "exact phrases"'
-    ),
+    q: str = Query(..., min_length=1, max_length=1000, description=(
+        'Words (all must match), "exact phrase", OR, -exclude, prefix*, fuzzy~, and filters: speaker:agent, '
+        "agent:ID, customer:NUMBER, direction:inbound, language:he, status:done, after:2026-01-01, "
+        "before:2026-02-01, duration>60, duration<600")),
+    speaker: Literal["agent", "customer", "other"] | None = None,
+    agent_id: str | None = None,
+    customer_number: str | None = None,
+    direction: Literal["inbound", "outbound", "internal"] | None = None,
+    language: str | None = None,
+    status: Literal["queued", "processing", "done", "failed"] | None = None,
+    after: datetime | None = None,
+    before: datetime | None = None,
+    min_duration: float | None = Query(None, ge=0),
+    max_duration: float | None = Query(None, ge=0),
+    order: Literal["relevance", "date"] = "relevance",
     limit: int = Query(20, ge=1, le=100),
-    offset: int = Query(0, ge=0),
+    cursor: str | None = None,
 ) -> SearchOut:
+    parsed = parse_query(q)
+    extra = Filters(speaker=speaker, agent_id=agent_id, customer_number=customer_number, direction=direction,
+                    language=language, status=status, after=after, before=before, min_duration=min_duration,
+                    max_duration=max_duration)
+    parsed = type(parsed)(parsed.required, parsed.excluded, parsed.filters.merged(extra))
+    offset = _offset(cursor)
     with request.app.state.services.db.session() as session:
-        results, total = search(session, q, limit=limit, offset=offset)
-    return SearchOut.of(q, total, results)
+        page = search(session, parsed, limit=limit, offset=offset, order=order)
+    next_cursor = _cursor(offset + limit) if offset + limit < page.total else None
+    return SearchOut(query=q, total=page.total, fuzzy=page.fuzzy, next_cursor=next_cursor,
+                     results=[to_result(r) for r in page.results])

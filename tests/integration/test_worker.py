@@ -65,7 +65,7 @@ def test_uploaded_stereo_call_is_transcribed_with_speakers_and_indexed(pipeline)
         call = call_records.get_call(session, result.call.id)
         transcript = load_transcript(session, call.id)
         attempts = call_records.list_attempts(session, call.id)
-        hits, total = search(session, "credit card")
+        page = search(session, "credit card")
     assert (call.status, call.progress, call.language) == (CallStatus.DONE, 1.0, "en")
     assert [(s.role, s.channel) for s in transcript.speakers] == [("agent", 0), ("customer", 1)]
     customer_text = " ".join(s.text for s in transcript.segments if s.role == "customer").lower()
@@ -78,7 +78,7 @@ def test_uploaded_stereo_call_is_transcribed_with_speakers_and_indexed(pipeline)
     )
     assert [a.outcome for a in attempts] == ["done"]
     assert set(attempts[0].timings) >= {"normalise", "transcribe"}
-    assert total == 1 and hits[0].hits[0].role == "customer"
+    assert page.total == 1 and page.results[0].hits[0].role == "customer"
     assert Job.fetch(call.id, connection=redis).get_meta()["progress"] == 1.0
 
 

@@ -4,7 +4,7 @@ from recorder.errors import InvalidMetadata
 from recorder.metadata import parse_metadata
 from recorder.settings import RecorderSettings
 from storage.errors import InvalidQuery
-from storage.search_index import parse_query
+from storage.search_query import Phrase, Word, parse_query
 
 
 def test_metadata_defaults_when_absent():
@@ -45,7 +45,7 @@ def test_channel_roles_per_source_override_the_default():
 
 def test_query_parses_words_and_phrases_in_search_form():
     parsed = parse_query('Refund "Charged  Twice"')
-    assert parsed.phrases == (("refund",), ("charged", "twice"))
+    assert parsed.required == (Word("refund"), Phrase(("charged", "twice")))
 
 
 @pytest.mark.parametrize("query", ['"unclosed', "   ", "!!! ???"])
