@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
-from .routes import calls, health, search
+from .routes import calls, health, search, transcripts
 from .services import Services
 
 
@@ -21,4 +21,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(health.router)
     app.include_router(calls.router)
     app.include_router(search.router)
+    app.include_router(transcripts.router)
     return app

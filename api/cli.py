@@ -222,6 +222,39 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("import")
+def import_transcripts(
+    paths: Annotated[list[Path], typer.Argument(help="Transcript JSON files or folders of them")],
+    url: Annotated[str | None, typer.Option(envvar="CALLREC_API_URL", help="The callrec server")] = None,
+    key: Annotated[str | None, typer.Option(envvar="CALLREC_API_KEY", help="An admin key")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Import transcripts made elsewhere (the transcript JSON, plus an optional "call" metadata object)."""
+    from .ingest_client import import_paths
+
+    settings = _settings(config).api
+    url, key = url or settings.url, key or settings.key
+    if not key:
+        typer.echo("callrec: no API key: pass --key or set CALLREC_API_KEY", err=True)
+        raise typer.Exit(2)
+    try:
+        outcomes = import_paths(url, key, paths, show_progress=sys.stderr.isatty())
+    except FileNotFoundError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    failed = [o for o in outcomes if o.detail != "imported"]
+    for outcome in outcomes:
+        mark = "imported" if outcome.detail == "imported" else f"FAILED {outcome.status}"
+        typer.echo(
+            f"{mark}\t{outcome.call_id or '-'}\t{outcome.path}\t{'' if mark == 'imported' else outcome.detail}"
+        )
+    typer.echo(
+        f"{len(outcomes)} file(s): {len(outcomes) - len(failed)} imported, {len(failed)} failed", err=True
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
 @keys_app.command("create")
 def keys_create(
     role: Annotated[str, typer.Option(help="admin or telephony")],
@@ -270,6 +303,89 @@ def keys_revoke(key_id: int, data_dir: DataDirOption = None, config: ConfigOptio
             typer.echo(f"callrec: no active key {key_id}", err=True)
             raise typer.Exit(1)
     typer.echo(f"revoked key {key_id}")
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str,
+        typer.Argument(
+            help='The query language: words, "phrase", OR, -word, pre*, fuzzy~, speaker:agent ...'
+        ),
+    ],
+    order: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
+    limit: Annotated[int, typer.Option(help="Calls per page")] = 20,
+    page: Annotated[int, typer.Option(help="Page number, from 1")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Search transcripts, as GET /v1/search does."""
+    from storage.database import Database
+    from storage.errors import InvalidQuery
+    from storage.search_index import search as run_search
+
+    db = Database(_settings(config, data_dir).storage.resolved_database_url())
+    try:
+        with db.session() as session:
+            result = run_search(session, query, limit=limit, offset=(max(page, 1) - 1) * limit, order=order)
+    except InvalidQuery as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        body = {
+            "query": query,
+            "total": result.total,
+            "fuzzy": result.fuzzy,
+            "results": [
+                {
+                    "call_id": r.call_id,
+                    "score": r.score,
+                    "hits": [
+                        {
+                            "start": h.start,
+                            "end": h.end,
+                            "role": h.role,
+                            "text": h.text,
+                            "matched": [h.words[i] for i in h.matched_words],
+                        }
+                        for h in r.hits
+                    ],
+                }
+                for r in result.results
+            ],
+        }
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{result.total} call(s){' (fuzzy)' if result.fuzzy else ''}")
+    for r in result.results:
+        typer.echo(r.call_id)
+        for h in r.hits:
+            marked = set(h.matched_words)
+            words = " ".join(f"[{w}]" if i in marked else w for i, w in enumerate(h.words)) or h.text
+            typer.echo(f"  {h.start:8.2f}s  {h.role:<8} {words}")
+
+
+@app.command()
+def reindex(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Rebuild the search index of every transcript, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from storage.database import Database
+    from storage.reindex import reindex_segments
+
+    db = Database(_settings(config, data_dir).storage.resolved_database_url())
+    db.migrate()
+    with Progress(
+        TextColumn("[bold]reindex"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("segments", total=None)
+        count = reindex_segments(db, lambda done, total: progress.update(task, completed=done, total=total))
+    typer.echo(f"reindexed {count} segment(s)")
 
 
 @app.command()

@@ -77,3 +77,60 @@ def ingest_paths(
                 outcomes.append(IngestOutcome(path, 0, None, f"could not reach {url}: {exc}"))
             progress.advance(task)
     return outcomes
+
+
+def import_transcript(client: httpx.Client, path: Path) -> IngestOutcome:
+    """One transcript JSON file: the transcript schema, plus an optional "call" object of metadata."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("the file must hold a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        return IngestOutcome(path, 0, None, f"not a transcript JSON file: {exc}")
+    call = {"external_id": path.stem, "source": "import", **document.pop("call", {})}
+    call.setdefault("duration", document.get("duration", 0))
+    created = client.post("/v1/calls", json=call)
+    if created.status_code not in (200, 201):
+        return IngestOutcome(
+            path, created.status_code, None, created.json().get("detail", created.text[:200])
+        )
+    call_id = created.json()["id"]
+    stored = client.put(f"/v1/calls/{call_id}/transcript", json=document)
+    if stored.status_code != 200:
+        return IngestOutcome(
+            path, stored.status_code, call_id, stored.json().get("detail", stored.text[:200])
+        )
+    return IngestOutcome(path, created.status_code, call_id, "imported")
+
+
+def import_paths(url: str, key: str, paths: list[Path], show_progress: bool = True) -> list[IngestOutcome]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.json")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path} does not exist")
+    outcomes = []
+    headers = {"Authorization": f"Bearer {key}"}
+    with (
+        httpx.Client(base_url=url, headers=headers, timeout=httpx.Timeout(120, connect=10)) as client,
+        Progress(
+            TextColumn("[bold]import"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}"),
+            disable=not show_progress,
+        ) as progress,
+    ):
+        task = progress.add_task("", total=len(files))
+        for path in files:
+            progress.update(task, description=path.name)
+            try:
+                outcomes.append(import_transcript(client, path))
+            except httpx.HTTPError as exc:
+                outcomes.append(IngestOutcome(path, 0, None, f"could not reach {url}: {exc}"))
+            progress.advance(task)
+    return outcomes

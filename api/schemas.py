@@ -39,6 +39,9 @@ class CallOut(BaseModel):
     attempts: int
     extra: dict[str, Any]
     audio: AudioInfo
+    transcript_source: str | None  # model | import | correction
+    transcript_edited_by: str | None
+    transcript_edited_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -71,6 +74,9 @@ class CallOut(BaseModel):
                 channels=call.channels,
                 sample_rate=call.sample_rate,
             ),
+            transcript_source=call.transcript_source,
+            transcript_edited_by=call.transcript_edited_by,
+            transcript_edited_at=call.transcript_edited_at,
             created_at=call.created_at,
             updated_at=call.updated_at,
         )

@@ -125,6 +125,37 @@ class Ingestor:
         )
         return IngestResult(call, created=True)
 
+    def register_without_audio(self, metadata: CallMetadata, duration: float) -> IngestResult:
+        """A call whose transcript comes from elsewhere (a migration): recorded, never queued."""
+        existing = self.existing_call(metadata)
+        if existing is not None:
+            return IngestResult(existing, created=False)
+        new = NewCall(
+            source=metadata.source,
+            external_id=metadata.external_id,
+            direction=metadata.direction,
+            agent_id=metadata.agent_id,
+            customer_number=metadata.customer_number,
+            started_at=metadata.started_at,
+            channel_roles=tuple(metadata.channel_roles or ()),
+            language_hint=metadata.language,
+            extra=metadata.extra,
+            audio_key="",
+            audio_sha256="",
+            audio_size=0,
+            audio_filename="",
+            audio_format="none",
+            duration=duration,
+            channels=0,
+            sample_rate=0,
+        )
+        with self.db.session() as session:
+            call, created = call_records.create_call(session, call_records.new_call_id(), new)
+            if created:
+                call_records.mark_queued(session, call.id, stage="awaiting_transcript")
+                call = call_records.get_call(session, call.id)
+        return IngestResult(call, created)
+
     def retry(self, call_id: str) -> Call:
         with self.db.session() as session:
             call_records.mark_queued(session, call_id, stage="queued")
@@ -137,7 +168,8 @@ class Ingestor:
         with self.db.session() as session:
             call = call_records.delete_call(session, call_id)
         self.queue.cancel(call_id)
-        self.objects.delete(call.audio_key)
+        if call.audio_key:
+            self.objects.delete(call.audio_key)
 
 
 class Spool:

@@ -51,6 +51,9 @@ def to_call(row: CallRow) -> Call:
         attempts=row.attempts,
         created_at=_aware(row.created_at) or utcnow(),
         updated_at=_aware(row.updated_at) or utcnow(),
+        transcript_source=row.transcript_source,
+        transcript_edited_by=row.transcript_edited_by,
+        transcript_edited_at=_aware(row.transcript_edited_at),
     )
 
 
@@ -225,12 +228,32 @@ def list_attempts(session: Session, call_id: str) -> list[JobAttemptRow]:
 
 
 def calls_waiting_since(session: Session, older_than: datetime) -> list[str]:
-    """Ids of calls still queued or processing that were last touched before `older_than`."""
+    """Ids of calls with audio, still queued or processing, last touched before `older_than`."""
     return list(
         session.scalars(
             select(CallRow.id).where(
                 CallRow.status.in_([CallStatus.QUEUED.value, CallStatus.PROCESSING.value]),
                 CallRow.updated_at < older_than,
+                CallRow.audio_key != "",  # imported calls without audio have nothing to process
             )
         )
     )
+
+
+def mark_transcript_edited(session: Session, call_id: str, source: str, editor: str) -> None:
+    """An imported or corrected transcript: done, and protected from being overwritten by the model."""
+    _set(
+        session,
+        call_id,
+        status=CallStatus.DONE.value,
+        progress=1.0,
+        stage="done",
+        error=None,
+        transcript_source=source,
+        transcript_edited_by=editor[:128],
+        transcript_edited_at=utcnow(),
+    )
+
+
+def mark_transcript_from_model(session: Session, call_id: str) -> None:
+    _set(session, call_id, transcript_source="model")

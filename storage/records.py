@@ -108,6 +108,17 @@ class Call:
     attempts: int
     created_at: datetime
     updated_at: datetime
+    transcript_source: str | None = None  # model | import | correction
+    transcript_edited_by: str | None = None
+    transcript_edited_at: datetime | None = None
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio_key)
+
+    @property
+    def is_transcript_edited(self) -> bool:
+        return self.transcript_source in ("import", "correction")
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,9 @@ class _Targets:
         if not normalised:
             return False
         forms = word_forms(normalised[0])
-        return bool(self.forms.intersection(forms)) or any(f.startswith(p) for f in forms for p in self.prefixes)
+        return bool(self.forms.intersection(forms)) or any(
+            f.startswith(p) for f in forms for p in self.prefixes
+        )
 
 
 def remember_terms(session: Session, terms: Iterable[str]) -> None:
@@ -81,11 +83,13 @@ def fuzzy_expansions(session: Session, word: str) -> list[str]:
     limit = 1 if len(word) <= 5 else 2
     candidates = session.scalars(
         select(SearchTermRow.term).where(
-            SearchTermRow.term >= word[0], SearchTermRow.term < word[0] + "\U0010ffff",
+            SearchTermRow.term >= word[0],
+            SearchTermRow.term < word[0] + "\U0010ffff",
         )
     )
     scored = sorted(
-        (distance, term) for term in candidates
+        (distance, term)
+        for term in candidates
         if abs(len(term) - len(word)) <= limit and (distance := edit_distance(word, term, limit)) <= limit
     )
     return [term for _, term in scored[:MAX_FUZZY_EXPANSIONS]]
@@ -102,10 +106,8 @@ class _Compiler:
 
     def word_options(self, word: Word) -> list[str]:
         if word.fuzzy:
-            options = fuzzy_expansions(self.session, word.text) or [word.text]
-        else:
-            options = list(query_forms(word.text))
-        return options
+            return fuzzy_expansions(self.session, word.text) or [word.text]
+        return list(query_forms(word.text))
 
     # SQLite FTS5: every token quoted, so user input is never query syntax.
     def fts5(self, clause: Clause) -> str:
@@ -168,8 +170,13 @@ class _Compiler:
 def _call_filters(query: Query, params: dict) -> list[str]:
     f = query.filters
     conditions = []
-    for column, value in (("agent_id", f.agent_id), ("customer_number", f.customer_number),
-                          ("direction", f.direction), ("language", f.language), ("status", f.status)):
+    for column, value in (
+        ("agent_id", f.agent_id),
+        ("customer_number", f.customer_number),
+        ("direction", f.direction),
+        ("language", f.language),
+        ("status", f.status),
+    ):
         if value is not None:
             conditions.append(f"calls.{column} = :f_{column}")
             params[f"f_{column}"] = value
@@ -189,7 +196,7 @@ def _call_filters(query: Query, params: dict) -> list[str]:
 
 
 def _typed(statement: str, params: dict):  # type: ignore[no-untyped-def]
-    binds = []
+    binds: list = []
     for name, value in params.items():
         if not re.search(rf":{name}\b", statement):
             continue
@@ -204,9 +211,9 @@ def _typed(statement: str, params: dict):  # type: ignore[no-untyped-def]
     return text(statement).bindparams(*binds)
 
 
-def _run(session: Session, query: Query, order: str, limit: int, offset: int, hits_per_call: int) -> tuple[
-    list[CallHits], int
-]:
+def _run(
+    session: Session, query: Query, order: str, limit: int, offset: int, hits_per_call: int
+) -> tuple[list[CallHits], int]:
     compiler = _Compiler(session)
     params: dict = {}
     segment_conditions = []
@@ -242,8 +249,10 @@ def _run(session: Session, query: Query, order: str, limit: int, offset: int, hi
     order_by = f"{relevance_order}, call_id" if order == "relevance" else "at DESC, call_id DESC"
     total = session.execute(_typed(f"SELECT count(*) FROM ({grouped}) g", params)).scalar_one()
     page = session.execute(
-        _typed(f"SELECT call_id, best FROM ({grouped}) g ORDER BY {order_by} LIMIT :limit OFFSET :offset",
-               {**params, "limit": limit, "offset": offset})
+        _typed(
+            f"SELECT call_id, best FROM ({grouped}) g ORDER BY {order_by} LIMIT :limit OFFSET :offset",
+            {**params, "limit": limit, "offset": offset},
+        )
     ).all()
     if not page:
         return [], total
@@ -252,7 +261,7 @@ def _run(session: Session, query: Query, order: str, limit: int, offset: int, hi
     in_list = ", ".join(f":c{i}" for i in range(len(call_ids)))
     hit_rows = session.execute(
         _typed(
-            "SELECT segments.call_id, segments.idx, segments.start, segments.\"end\", segments.speaker, "
+            'SELECT segments.call_id, segments.idx, segments.start, segments."end", segments.speaker, '
             f"segments.role, segments.text, segments.words FROM ({matched}) m JOIN segments ON segments.id = m.id "
             f"WHERE segments.call_id IN ({in_list}) ORDER BY segments.call_id, segments.idx",
             {**params, **id_binds},
@@ -265,18 +274,34 @@ def _run(session: Session, query: Query, order: str, limit: int, offset: int, hi
             continue
         words = row.words if isinstance(row.words, list) else json.loads(row.words)
         matched_words = tuple(i for i, w in enumerate(words) if compiler.targets.matches(w[2]))
-        hits.append(SearchHit(segment_index=row.idx, start=row.start, end=row.end, speaker=row.speaker,
-                              role=row.role, text=row.text, matched_words=matched_words,
-                              words=tuple(w[2] for w in words)))
+        hits.append(
+            SearchHit(
+                segment_index=row.idx,
+                start=row.start,
+                end=row.end,
+                speaker=row.speaker,
+                role=row.role,
+                text=row.text,
+                matched_words=matched_words,
+                words=tuple(w[2] for w in words),
+            )
+        )
     scores = {row.call_id: float(row.best) for row in page}
     # Report higher-is-better on both engines.
-    return [CallHits(call_id=c, score=-scores[c] if compiler.is_sqlite else scores[c], hits=tuple(by_call[c]))
-            for c in call_ids], total
+    return [
+        CallHits(call_id=c, score=-scores[c] if compiler.is_sqlite else scores[c], hits=tuple(by_call[c]))
+        for c in call_ids
+    ], total
 
 
 def search(
-    session: Session, query: str | Query, limit: int = 20, offset: int = 0, hits_per_call: int = 10,
-    order: str = "relevance", fuzzy_fallback: bool = True,
+    session: Session,
+    query: str | Query,
+    limit: int = 20,
+    offset: int = 0,
+    hits_per_call: int = 10,
+    order: str = "relevance",
+    fuzzy_fallback: bool = True,
 ) -> SearchPage:
     """Calls with a matching segment, each with its matching segments; fuzzy retry when nothing matches."""
     if order not in ORDERS:

@@ -1,13 +1,13 @@
 """The search query language, parsed into a small tree. Shared by the API, the CLI and both engines.
 
-    refund charged             all words (in one segment; English stems, Hebrew/Arabic prefixes match)
-    "charged twice"            exact phrase (diacritics, case and letter variants still fold)
-    refund OR chargeback       either
-    -retention                 segments with this word are excluded
-    refun*                     words starting with "refun"
-    refnud~                    fuzzy: words within one or two edits (also tried when nothing matches)
-    speaker:agent  agent:dana  customer:+97250...  direction:inbound  language:he  status:done
-    after:2026-01-01  before:2026-02-01  duration>60  duration<600
+refund charged             all words (in one segment; English stems, Hebrew/Arabic prefixes match)
+"charged twice"            exact phrase (diacritics, case and letter variants still fold)
+refund OR chargeback       either
+-retention                 segments with this word are excluded
+refun*                     words starting with "refun"
+refnud~                    fuzzy: words within one or two edits (also tried when nothing matches)
+speaker:agent  agent:dana  customer:+97250...  direction:inbound  language:he  status:done
+after:2026-01-01  before:2026-02-01  duration>60  duration<600
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ class Filters:
 
     def merged(self, other: Filters) -> Filters:
         """Values set in `other` win (query-string parameters over the same filters typed in q)."""
-        return replace(self, **{k: getattr(other, k) for k in self.__slots__ if getattr(other, k) is not None})
+        return replace(
+            self, **{k: getattr(other, k) for k in self.__slots__ if getattr(other, k) is not None}
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +76,14 @@ class Query:
 
     def with_fuzzy_words(self) -> Query:
         """The automatic fallback: every plain word becomes fuzzy."""
+
         def fuzz(clause: Clause) -> Clause:
             if isinstance(clause, Word) and not clause.prefix:
                 return Word(clause.text, fuzzy=True)
             if isinstance(clause, AnyOf):
                 return AnyOf(tuple(fuzz(option) for option in clause.options))  # type: ignore[misc]
             return clause
+
         return replace(self, required=tuple(fuzz(c) for c in self.required))
 
     @property
@@ -88,6 +92,7 @@ class Query:
             if isinstance(clause, AnyOf):
                 return any(fuzzy(o) for o in clause.options)
             return isinstance(clause, Word) and clause.fuzzy
+
         return any(fuzzy(c) for c in self.required)
 
     @property
@@ -103,6 +108,7 @@ class Query:
                 found.update(clause.words)
             else:
                 found.add(clause.text)
+
         for clause in self.required:
             collect(clause)
         return found
@@ -183,7 +189,10 @@ def parse_query(text: str) -> Query:
                 continue
             if (duration := _DURATION.match(bare)) is not None:
                 seconds = float(duration.group(2))
-                filters = replace(filters, **{"min_duration" if duration.group(1) == ">" else "max_duration": seconds})
+                if duration.group(1) == ">":
+                    filters = replace(filters, min_duration=seconds)
+                else:
+                    filters = replace(filters, max_duration=seconds)
                 continue
             negated = bare.startswith("-") and len(bare) > 1
             clause = _word(bare[1:] if negated else bare)
@@ -203,7 +212,9 @@ def parse_query(text: str) -> Query:
     if pending_or:
         raise InvalidQuery("OR needs a term on each side")
     if not required:
-        raise InvalidQuery("the query has no words to search for" + (" (only exclusions)" if excluded else ""))
+        raise InvalidQuery(
+            "the query has no words to search for" + (" (only exclusions)" if excluded else "")
+        )
     if len(required) + len(excluded) > MAX_CLAUSES:
         raise InvalidQuery(f"the query has more than {MAX_CLAUSES} terms")
     return Query(tuple(required), tuple(excluded), filters)

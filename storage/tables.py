@@ -53,6 +53,9 @@ class CallRow(Base):
     model: Mapped[str | None] = mapped_column(String(255))
     speakers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    transcript_source: Mapped[str | None] = mapped_column(String(16))
+    transcript_edited_by: Mapped[str | None] = mapped_column(String(128))
+    transcript_edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

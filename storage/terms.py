@@ -41,7 +41,7 @@ def arabic_stems(word: str) -> list[str]:
     for pattern in (r"^[وف]", r"^[بكل]", r"^ال"):
         match = re.match(pattern, rest)
         if match and len(rest) - match.end() >= MIN_STEM_LETTERS:
-            rest = rest[match.end():]
+            rest = rest[match.end() :]
             stems.append(rest)
     # لل = ل + ال with the alef dropped: للحساب -> حساب
     base = word[1:] if word[:1] in ("و", "ف") else word

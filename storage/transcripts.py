@@ -7,9 +7,8 @@ from sqlalchemy.orm import Session
 
 from .errors import CallNotFound
 from .records import Segment, Speaker, Transcript, Word
-from .tables import CallRow, SegmentRow
 from .search_index import remember_terms
-from .terms import index_forms
+from .tables import CallRow, SegmentRow
 from .terms import index_forms
 from .text import normalize
 

@@ -111,10 +111,15 @@ def process_call(call_id: str) -> dict:
 
     started = time.perf_counter()
     with context.db.session() as session:  # save + index + done in one transaction
-        save_transcript(session, call_id, transcript)
+        # A reviewer's correction or an imported transcript is never overwritten by a model re-run.
+        kept_edit = call_records.get_call(session, call_id).is_transcript_edited
+        if not kept_edit:
+            save_transcript(session, call_id, transcript)
+            call_records.mark_transcript_from_model(session, call_id)
         call_records.mark_done(session, call_id)
         timings.measure("save", started)
-        call_records.finish_attempt(session, attempt_id, "done", None, timings.seconds)
+        outcome = "kept_edit" if kept_edit else "done"
+        call_records.finish_attempt(session, attempt_id, outcome, None, timings.seconds)
     if job is not None:
         job.meta.update({"stage": "done", "progress": 1.0, "timings": timings.seconds})
         job.save_meta()

@@ -10,10 +10,12 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from pydantic import ValidationError
 
-from recorder.errors import UploadTooLarge
+from recorder.errors import InvalidMetadata, UploadTooLarge
 from recorder.metadata import parse_metadata
 from storage import calls as call_records
+from storage.api_keys import ApiKey
 from storage.calls import CallFilter
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
@@ -22,6 +24,7 @@ from transcribe.formats import MEDIA_TYPES, render, to_json
 from ..auth import admin_only, uploader
 from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
 from ..upload import read_upload
+from .transcripts import CallWithoutAudio, create_call_without_audio
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 ERRORS: dict[int | str, dict] = {
@@ -51,7 +54,8 @@ UPLOAD_SCHEMA = {
                         },
                     },
                 }
-            }
+            },
+            "application/json": {"schema": CallWithoutAudio.model_json_schema()},
         },
     }
 }
@@ -67,13 +71,27 @@ def _services(request: Request):  # type: ignore[no-untyped-def]
     response_model=CallCreated,
     responses=ERRORS,
     openapi_extra=UPLOAD_SCHEMA,
-    dependencies=[Depends(uploader)],
 )
-async def upload_call(request: Request) -> JSONResponse:
+async def upload_call(request: Request, key: ApiKey = Depends(uploader)) -> JSONResponse:
     """Store a recorded call and queue it for transcription. The same (source, external_id) returns
-    the existing call with 200 instead of creating a duplicate."""
+    the existing call with 200 instead of creating a duplicate. With a JSON body instead (admin keys):
+    a call without audio, whose transcript is then imported with PUT /v1/calls/{id}/transcript."""
     services = _services(request)
     ingestor = services.ingestor
+    if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
+        if key.role != "admin":
+            raise HTTPException(403, "only admin keys may create calls without audio")
+        raw = await request.body()
+        if len(raw) > 65536:
+            raise InvalidMetadata("the call metadata is larger than 64 KiB")
+        try:
+            body = CallWithoutAudio.model_validate_json(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()
+            )
+            raise InvalidMetadata(f"invalid call metadata: {problems}") from exc
+        return await run_in_threadpool(create_call_without_audio, request, body)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > ingestor.max_bytes + 1024 * 1024:
         raise UploadTooLarge(f"the upload is larger than the limit of {ingestor.max_bytes // 2**20} MiB")
@@ -81,8 +99,8 @@ async def upload_call(request: Request) -> JSONResponse:
         parsed = await read_upload(request.headers.get("content-type", ""), request.stream(), spool)
         metadata = parse_metadata(parsed.metadata)
         result = await run_in_threadpool(ingestor.ingest, parsed.audio, metadata)
-    body = CallCreated(id=result.call.id, status=result.call.status.value).model_dump()
-    return JSONResponse(body, status_code=201 if result.created else 200)
+    created = CallCreated(id=result.call.id, status=result.call.status.value).model_dump()
+    return JSONResponse(created, status_code=201 if result.created else 200)
 
 
 def _encode_cursor(created_at: datetime, call_id: str) -> str:
@@ -194,6 +212,8 @@ def get_audio(request: Request, call_id: str) -> Response:
     services = _services(request)
     with services.db.session() as session:
         call = call_records.get_call(session, call_id)
+    if not call.has_audio:
+        raise HTTPException(404, "this call has no audio (its transcript was imported)")
     size = call.audio_size
     media_type = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac"}.get(
         call.audio_format.split("/")[0], "application/octet-stream"

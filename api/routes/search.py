@@ -24,7 +24,9 @@ def highlight(words: tuple[str, ...], matched: tuple[int, ...], text: str) -> st
     if not words:
         return html.escape(text)
     marked = set(matched)
-    return " ".join(f"<mark>{html.escape(w)}</mark>" if i in marked else html.escape(w) for i, w in enumerate(words))
+    return " ".join(
+        f"<mark>{html.escape(w)}</mark>" if i in marked else html.escape(w) for i, w in enumerate(words)
+    )
 
 
 def _cursor(offset: int) -> str:
@@ -45,22 +47,42 @@ def _offset(cursor: str | None) -> int:
 
 def to_result(result: CallHits) -> SearchResultOut:
     return SearchResultOut(
-        call_id=result.call_id, score=round(result.score, 6),
-        hits=[HitOut(segment=h.segment_index, start=h.start, end=h.end, speaker=h.speaker, role=h.role, text=h.text,
-                     highlight=highlight(h.words, h.matched_words, h.text),
-                     matched_words=[{"index": i, "word": h.words[i]} for i in h.matched_words])
-              for h in result.hits],
+        call_id=result.call_id,
+        score=round(result.score, 6),
+        hits=[
+            HitOut(
+                segment=h.segment_index,
+                start=h.start,
+                end=h.end,
+                speaker=h.speaker,
+                role=h.role,
+                text=h.text,
+                highlight=highlight(h.words, h.matched_words, h.text),
+                matched_words=[{"index": i, "word": h.words[i]} for i in h.matched_words],
+            )
+            for h in result.hits
+        ],
     )
 
 
-@router.get("/search", response_model=SearchOut, responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}},
-            dependencies=[Depends(admin_only)])
+@router.get(
+    "/search",
+    response_model=SearchOut,
+    responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}},
+    dependencies=[Depends(admin_only)],
+)
 def search_calls(
     request: Request,
-    q: str = Query(..., min_length=1, max_length=1000, description=(
-        'Words (all must match), "exact phrase", OR, -exclude, prefix*, fuzzy~, and filters: speaker:agent, '
-        "agent:ID, customer:NUMBER, direction:inbound, language:he, status:done, after:2026-01-01, "
-        "before:2026-02-01, duration>60, duration<600")),
+    q: str = Query(
+        ...,
+        min_length=1,
+        max_length=1000,
+        description=(
+            'Words (all must match), "exact phrase", OR, -exclude, prefix*, fuzzy~, and filters: speaker:agent, '
+            "agent:ID, customer:NUMBER, direction:inbound, language:he, status:done, after:2026-01-01, "
+            "before:2026-02-01, duration>60, duration<600"
+        ),
+    ),
     speaker: Literal["agent", "customer", "other"] | None = None,
     agent_id: str | None = None,
     customer_number: str | None = None,
@@ -76,13 +98,27 @@ def search_calls(
     cursor: str | None = None,
 ) -> SearchOut:
     parsed = parse_query(q)
-    extra = Filters(speaker=speaker, agent_id=agent_id, customer_number=customer_number, direction=direction,
-                    language=language, status=status, after=after, before=before, min_duration=min_duration,
-                    max_duration=max_duration)
+    extra = Filters(
+        speaker=speaker,
+        agent_id=agent_id,
+        customer_number=customer_number,
+        direction=direction,
+        language=language,
+        status=status,
+        after=after,
+        before=before,
+        min_duration=min_duration,
+        max_duration=max_duration,
+    )
     parsed = type(parsed)(parsed.required, parsed.excluded, parsed.filters.merged(extra))
     offset = _offset(cursor)
     with request.app.state.services.db.session() as session:
         page = search(session, parsed, limit=limit, offset=offset, order=order)
     next_cursor = _cursor(offset + limit) if offset + limit < page.total else None
-    return SearchOut(query=q, total=page.total, fuzzy=page.fuzzy, next_cursor=next_cursor,
-                     results=[to_result(r) for r in page.results])
+    return SearchOut(
+        query=q,
+        total=page.total,
+        fuzzy=page.fuzzy,
+        next_cursor=next_cursor,
+        results=[to_result(r) for r in page.results],
+    )

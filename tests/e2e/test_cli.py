@@ -76,3 +76,43 @@ def test_ingest_posts_a_folder_once_and_reports_failures(tmp_path):
     assert len(calls) == 2 and {c["direction"] for c in calls} == {"inbound"}
     nokey = run("ingest", str(folder), env={"PATH": "/usr/bin", "CALLREC_API_URL": service.url})
     assert nokey.returncode == 2 and "no API key" in nokey.stderr
+
+
+def test_import_then_search_and_reindex_from_the_command_line(tmp_path):
+    from tests.integration.test_transcript_edits import IMPORTED
+
+    folder = tmp_path / "vendor"
+    folder.mkdir()
+    (folder / "call-1.json").write_text(
+        json.dumps({**IMPORTED, "call": {"direction": "inbound"}}), encoding="utf-8"
+    )
+    (folder / "call-2.json").write_text(
+        json.dumps(
+            {
+                **IMPORTED,
+                "language": "en",
+                "segments": [
+                    {"start": 0, "end": 2, "speaker": "C", "role": "customer", "text": "I was charged twice"}
+                ],
+            }
+        )
+    )
+    (folder / "broken.json").write_text("{not json")
+    data = tmp_path / "data"
+    with callrec_up(data, {"CALLREC_TRANSCRIBE_MODEL": "tiny.en"}) as service:
+        env = {"CALLREC_API_URL": service.url, "CALLREC_API_KEY": service.key, "PATH": "/usr/bin"}
+        first = run("import", str(folder), env=env)
+        second = run("import", str(folder), env=env)
+        found = run("search", "חשבון", "--json", "--data-dir", str(data))
+        english = run("search", "charge speaker:customer", "--data-dir", str(data))
+        reindexed = run("reindex", "--data-dir", str(data))
+        after = run("search", "חשבון", "--json", "--data-dir", str(data))
+        bad = run("search", '"unclosed', "--data-dir", str(data))
+    assert first.returncode == 1 and "2 imported, 1 failed" in first.stderr and "broken.json" in first.stdout
+    assert "2 imported, 1 failed" in second.stderr  # the same calls again, not duplicates
+    body = json.loads(found.stdout)
+    assert body["total"] == 1 and body["results"][0]["hits"][0]["matched"] == ["בחשבון"]
+    assert "1 call(s)" in english.stdout and "[charged]" in english.stdout
+    assert reindexed.returncode == 0 and "reindexed 3 segment(s)" in reindexed.stdout
+    assert json.loads(after.stdout)["total"] == 1
+    assert bad.returncode == 2 and "unbalanced quote" in bad.stderr

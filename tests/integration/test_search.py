@@ -79,17 +79,38 @@ def build_corpus(db: Database) -> dict[str, str]:
     ids = {}
     with db.session() as session:
         for label, (role, text, direction, agent, month) in CORPUS.items():
-            call, _ = call_records.create_call(session, f"call-{label}", NewCall(
-                source="test", external_id=label, audio_key=f"k/{label}", audio_sha256="0" * 64, audio_size=1,
-                audio_filename="x.wav", audio_format="wav/pcm_s16le", duration=30.0 + month, channels=2,
-                sample_rate=8000, direction=direction, agent_id=agent,
-                started_at=datetime(2026, month, 15, 10, 0, tzinfo=UTC),
-            ))
+            call, _ = call_records.create_call(
+                session,
+                f"call-{label}",
+                NewCall(
+                    source="test",
+                    external_id=label,
+                    audio_key=f"k/{label}",
+                    audio_sha256="0" * 64,
+                    audio_size=1,
+                    audio_filename="x.wav",
+                    audio_format="wav/pcm_s16le",
+                    duration=30.0 + month,
+                    channels=2,
+                    sample_rate=8000,
+                    direction=direction,
+                    agent_id=agent,
+                    started_at=datetime(2026, month, 15, 10, 0, tzinfo=UTC),
+                ),
+            )
             words = tuple(Word(1.0 + i * 0.4, 1.3 + i * 0.4, w, 0.9) for i, w in enumerate(text.split()))
             channel = 0 if role == "agent" else 1
-            save_transcript(session, call.id, Transcript(
-                "en", 30.0, (Speaker(f"S{channel}", role, channel),),
-                (Segment(1.0, 1.0 + 0.4 * len(words), f"S{channel}", role, channel, text, words),), "test"))
+            save_transcript(
+                session,
+                call.id,
+                Transcript(
+                    "en",
+                    30.0,
+                    (Speaker(f"S{channel}", role, channel),),
+                    (Segment(1.0, 1.0 + 0.4 * len(words), f"S{channel}", role, channel, text, words),),
+                    "test",
+                ),
+            )
             ids[call.id] = label
     return ids
 
@@ -152,11 +173,28 @@ def test_date_order_and_pagination(corpus):
         third = search(session, "charge OR refund", order="date", limit=2, offset=4)
     assert by_date == ["e3", "e2", "e1"]
     assert first.total == 5
-    assert [ids[r.call_id] for r in first.results + second.results + third.results] == ["e5", "e4", "e3", "e2", "e1"]
+    assert [ids[r.call_id] for r in first.results + second.results + third.results] == [
+        "e5",
+        "e4",
+        "e3",
+        "e2",
+        "e1",
+    ]
 
 
-@pytest.mark.parametrize("query", ["-refund", '"unclosed', "OR refund", "refund OR", "speaker:boss x",
-                                   "after:yesterday x", "r* x", "direction:up x"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "-refund",
+        '"unclosed',
+        "OR refund",
+        "refund OR",
+        "speaker:boss x",
+        "after:yesterday x",
+        "r* x",
+        "direction:up x",
+    ],
+)
 def test_malformed_queries_are_refused(corpus, query):
     db, _ = corpus
     with db.session() as session, pytest.raises(InvalidQuery):
@@ -176,8 +214,12 @@ def test_sqlite_and_postgresql_return_the_same_calls(tmp_path, postgres_server_u
     for query in list(LABELLED) + ["chargebak", "charge OR refund OR חשבון OR حساب"]:
         assert labels(sqlite, sqlite_ids, query) == labels(postgres, postgres_ids, query), query
     with sqlite.session() as a, postgres.session() as b:
-        ordered_a = [sqlite_ids[r.call_id] for r in search(a, "charge OR refund OR חשבון", order="date").results]
-        ordered_b = [postgres_ids[r.call_id] for r in search(b, "charge OR refund OR חשבון", order="date").results]
+        ordered_a = [
+            sqlite_ids[r.call_id] for r in search(a, "charge OR refund OR חשבון", order="date").results
+        ]
+        ordered_b = [
+            postgres_ids[r.call_id] for r in search(b, "charge OR refund OR חשבון", order="date").results
+        ]
     assert ordered_a == ordered_b
     sqlite.dispose()
     postgres.dispose()

@@ -8,8 +8,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ruff_is_clean():
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "recorder", "transcribe", "api", "storage",
-                             "tests", "bench"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "recorder", "transcribe", "api", "storage", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout
 
 

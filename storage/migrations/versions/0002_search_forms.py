@@ -19,8 +19,12 @@ def upgrade() -> None:
     op.add_column("segments", sa.Column("search_forms", sa.Text, nullable=False, server_default=""))
     op.create_table("search_vocabulary", sa.Column("term", sa.String(128), primary_key=True))
     bind = op.get_bind()
-    segments = sa.table("segments", sa.column("id", sa.Integer), sa.column("text", sa.Text),
-                        sa.column("search_forms", sa.Text))
+    segments = sa.table(
+        "segments",
+        sa.column("id", sa.Integer),
+        sa.column("text", sa.Text),
+        sa.column("search_forms", sa.Text),
+    )
     vocabulary = sa.table("search_vocabulary", sa.column("term", sa.String))
     terms: set[str] = set()
     for row in bind.execute(sa.select(segments.c.id, segments.c.text)).all():
@@ -59,10 +63,14 @@ def upgrade() -> None:
     else:
         op.execute("DROP INDEX IF EXISTS ix_segments_fts")
         # Stored tsvectors: ranking reads them instead of re-parsing text for every matching row.
-        op.execute("ALTER TABLE segments ADD COLUMN exact_tsv tsvector "
-                   "GENERATED ALWAYS AS (to_tsvector('simple', text_normalized)) STORED")
-        op.execute("ALTER TABLE segments ADD COLUMN forms_tsv tsvector "
-                   "GENERATED ALWAYS AS (to_tsvector('simple', search_forms)) STORED")
+        op.execute(
+            "ALTER TABLE segments ADD COLUMN exact_tsv tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', text_normalized)) STORED"
+        )
+        op.execute(
+            "ALTER TABLE segments ADD COLUMN forms_tsv tsvector "
+            "GENERATED ALWAYS AS (to_tsvector('simple', search_forms)) STORED"
+        )
         op.execute("CREATE INDEX ix_segments_exact_tsv ON segments USING GIN (exact_tsv)")
         op.execute("CREATE INDEX ix_segments_forms_tsv ON segments USING GIN (forms_tsv)")
     op.create_index("ix_segments_role", "segments", ["role"])
