@@ -8,7 +8,6 @@ they rank with their own functions (BM25 on SQLite, ts_rank on PostgreSQL).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from .errors import InvalidQuery
 from .records import CallHits, SearchHit
 from .search_query import AnyOf, Clause, Phrase, Query, Word, parse_query
-from .tables import SearchTermRow
+from .tables import SearchTermRow, SegmentRow
 from .terms import query_forms, word_forms
 from .text import normalize
 
@@ -35,23 +34,6 @@ class SearchPage:
     results: list[CallHits]
     total: int
     fuzzy: bool  # the automatic fuzzy fallback (or a ~ in the query) was used
-
-
-@dataclass
-class _Targets:
-    """What a segment word must be (or start with) to count as a match, for highlighting."""
-
-    forms: set[str]
-    prefixes: set[str]
-
-    def matches(self, word: str) -> bool:
-        normalised = normalize(word).split()
-        if not normalised:
-            return False
-        forms = word_forms(normalised[0])
-        return bool(self.forms.intersection(forms)) or any(
-            f.startswith(p) for f in forms for p in self.prefixes
-        )
 
 
 def remember_terms(session: Session, terms: Iterable[str]) -> None:
@@ -96,42 +78,38 @@ def fuzzy_expansions(session: Session, word: str) -> list[str]:
 
 
 class _Compiler:
-    """Turns a parsed query into the engine's match expression, collecting highlight targets."""
+    """Turns a parsed query into each engine's match expression, and evaluates it on one segment in
+    Python to pick and highlight the hits of the calls on the page (the engines only rank calls)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.is_sqlite = session.get_bind().dialect.name == "sqlite"
-        self.targets = _Targets(set(), set())
         self.params: dict[str, str] = {}
+        self._options: dict[Word, tuple[str, ...]] = {}
 
-    def word_options(self, word: Word) -> list[str]:
-        if word.fuzzy:
-            return fuzzy_expansions(self.session, word.text) or [word.text]
-        return list(query_forms(word.text))
+    def word_options(self, word: Word) -> tuple[str, ...]:
+        if word not in self._options:
+            if word.fuzzy:
+                self._options[word] = tuple(fuzzy_expansions(self.session, word.text)) or (word.text,)
+            else:
+                self._options[word] = query_forms(word.text)
+        return self._options[word]
 
     # SQLite FTS5: every token quoted, so user input is never query syntax.
     def fts5(self, clause: Clause) -> str:
         if isinstance(clause, AnyOf):
             return "(" + " OR ".join(self.fts5(option) for option in clause.options) + ")"
         if isinstance(clause, Phrase):
-            self.targets.forms.update(clause.words)
             return 'text_normalized : "' + " ".join(clause.words) + '"'
         if clause.prefix:
-            self.targets.prefixes.add(clause.text)
             return f'search_forms : "{clause.text}" *'
-        options = self.word_options(clause)
-        self.targets.forms.update(options)
-        return "search_forms : (" + " OR ".join(f'"{option}"' for option in options) + ")"
+        return "search_forms : (" + " OR ".join(f'"{option}"' for option in self.word_options(clause)) + ")"
 
     def fts5_query(self, query: Query) -> str:
         required = " AND ".join(f"({self.fts5(c)})" for c in query.required)
         if not query.excluded:
             return required
-        saved = self.targets
-        self.targets = _Targets(set(), set())  # excluded words are never highlighted
-        excluded = " OR ".join(f"({self.fts5(c)})" for c in query.excluded)
-        self.targets = saved
-        return f"({required}) NOT ({excluded})"
+        return f"({required}) NOT (" + " OR ".join(f"({self.fts5(c)})" for c in query.excluded) + ")"
 
     # PostgreSQL: tokens are \w+ after normalize(), safe inside quoted lexemes.
     def tsquery(self, clause: Clause) -> str:
@@ -139,32 +117,80 @@ class _Compiler:
             return "(" + " OR ".join(self.tsquery(option) for option in clause.options) + ")"
         name = f"q{len(self.params)}"
         if isinstance(clause, Phrase):
-            self.targets.forms.update(clause.words)
             self.params[name] = " <-> ".join(f"'{w}'" for w in clause.words)
             return f"(segments.exact_tsv @@ to_tsquery('simple', :{name}))"
         if clause.prefix:
-            self.targets.prefixes.add(clause.text)
             self.params[name] = f"'{clause.text}':*"
         else:
-            options = self.word_options(clause)
-            self.targets.forms.update(options)
-            self.params[name] = " | ".join(f"'{option}'" for option in options)
+            self.params[name] = " | ".join(f"'{option}'" for option in self.word_options(clause))
         return f"(segments.forms_tsv @@ to_tsquery('simple', :{name}))"
 
     def pg_condition(self, query: Query) -> str:
         required = " AND ".join(self.tsquery(c) for c in query.required)
         if not query.excluded:
             return required
-        saved = self.targets
-        self.targets = _Targets(set(), set())
-        excluded = " OR ".join(self.tsquery(c) for c in query.excluded)
-        self.targets = saved
-        return f"{required} AND NOT ({excluded})"
+        return f"{required} AND NOT (" + " OR ".join(self.tsquery(c) for c in query.excluded) + ")"
 
-    def pg_rank_query(self) -> str:
-        lexemes = [f"'{form}'" for form in sorted(self.targets.forms)]
-        lexemes += [f"'{prefix}':*" for prefix in sorted(self.targets.prefixes)]
-        return " | ".join(lexemes)
+    def pg_rank_query(self, query: Query) -> str:
+        lexemes: set[str] = set()
+
+        def collect(clause: Clause) -> None:
+            if isinstance(clause, AnyOf):
+                for option in clause.options:
+                    collect(option)
+            elif isinstance(clause, Phrase):
+                lexemes.update(f"'{w}'" for w in clause.words)
+            elif clause.prefix:
+                lexemes.add(f"'{clause.text}':*")
+            else:
+                lexemes.update(f"'{o}'" for o in self.word_options(clause))
+
+        for clause in query.required:
+            collect(clause)
+        return " | ".join(sorted(lexemes))
+
+    # The same query, evaluated on one segment's tokens.
+    def matched_tokens(self, clause: Clause, tokens: list[str]) -> set[int]:
+        if isinstance(clause, AnyOf):
+            return set().union(*(self.matched_tokens(option, tokens) for option in clause.options))
+        if isinstance(clause, Phrase):
+            size = len(clause.words)
+            return {
+                j
+                for i in range(len(tokens) - size + 1)
+                if tuple(tokens[i : i + size]) == clause.words
+                for j in range(i, i + size)
+            }
+        if clause.prefix:
+            return {
+                i
+                for i, token in enumerate(tokens)
+                if any(f.startswith(clause.text) for f in word_forms(token))
+            }
+        options = set(self.word_options(clause))
+        return {i for i, token in enumerate(tokens) if options.intersection(word_forms(token))}
+
+    def segment_match(self, query: Query, tokens: list[str]) -> set[int] | None:
+        """Token indexes the query matched in this segment, or None when the segment does not match."""
+        matched: set[int] = set()
+        for clause in query.required:
+            found = self.matched_tokens(clause, tokens)
+            if not found:
+                return None
+            matched |= found
+        if any(self.matched_tokens(clause, tokens) for clause in query.excluded):
+            return None
+        return matched
+
+
+def _tokens_of_words(words: list[str]) -> tuple[list[str], list[int]]:
+    """Normalised tokens of the transcribed words, with the index of the word each came from."""
+    tokens, owners = [], []
+    for index, word in enumerate(words):
+        for token in normalize(word).split():
+            tokens.append(token)
+            owners.append(index)
+    return tokens, owners
 
 
 def _call_filters(query: Query, params: dict) -> list[str]:
@@ -211,69 +237,73 @@ def _typed(statement: str, params: dict):  # type: ignore[no-untyped-def]
     return text(statement).bindparams(*binds)
 
 
-def _run(
-    session: Session, query: Query, order: str, limit: int, offset: int, hits_per_call: int
-) -> tuple[list[CallHits], int]:
-    compiler = _Compiler(session)
+def _ranked_calls(session: Session, compiler: _Compiler, query: Query, order: str) -> list[tuple[str, float]]:
+    """Every matching call, in order, with a higher-is-better score: one pass of the engine."""
     params: dict = {}
+    # Unary + keeps SQLite from driving the query by a role index and testing MATCH row by row.
     segment_conditions = []
     if query.filters.speaker:
-        segment_conditions.append("segments.role = :f_speaker")
+        segment_conditions.append(("+" if compiler.is_sqlite else "") + "segments.role = :f_speaker")
         params["f_speaker"] = query.filters.speaker
     if compiler.is_sqlite:
         params["match"] = compiler.fts5_query(query)
         matched = (
-            "SELECT segments.id AS id, segments.call_id AS call_id, bm25(segments_fts, 2.0, 1.0) AS score "
+            "SELECT segments.call_id AS call_id, bm25(segments_fts, 2.0, 1.0) AS score "
             "FROM segments_fts JOIN segments ON segments.id = segments_fts.rowid "
             "WHERE segments_fts MATCH :match" + "".join(f" AND {c}" for c in segment_conditions) + " LIMIT -1"
         )
-        best = "min(m.score)"  # BM25: lower is better
-        relevance_order = "best ASC"
+        best, relevance_order = "-min(m.score)", "best DESC"  # BM25 is lower-is-better
     else:
         condition = compiler.pg_condition(query)
         params.update(compiler.params)
-        params["rank"] = compiler.pg_rank_query()
+        params["rank"] = compiler.pg_rank_query(query)
         matched = (
-            "SELECT segments.id AS id, segments.call_id AS call_id, "
-            "ts_rank(segments.forms_tsv, to_tsquery('simple', :rank)) AS score FROM segments "
-            f"WHERE {condition}" + "".join(f" AND {c}" for c in segment_conditions)
+            "SELECT segments.call_id AS call_id, ts_rank(segments.forms_tsv, to_tsquery('simple', :rank)) AS score "
+            f"FROM segments WHERE {condition}" + "".join(f" AND {c}" for c in segment_conditions)
         )
-        best = "max(m.score)"
-        relevance_order = "best DESC"
+        best, relevance_order = "max(m.score)", "best DESC"
     call_conditions = _call_filters(query, params)
     where_calls = (" WHERE " + " AND ".join(call_conditions)) if call_conditions else ""
-    grouped = (
+    order_by = f"{relevance_order}, m.call_id" if order == "relevance" else "at DESC, m.call_id DESC"
+    statement = (
         f"SELECT m.call_id AS call_id, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at "
-        f"FROM ({matched}) m JOIN calls ON calls.id = m.call_id{where_calls} GROUP BY m.call_id, at"
+        f"FROM ({matched}) m JOIN calls ON calls.id = m.call_id{where_calls} GROUP BY m.call_id, at "
+        f"ORDER BY {order_by}"
     )
-    order_by = f"{relevance_order}, call_id" if order == "relevance" else "at DESC, call_id DESC"
-    total = session.execute(_typed(f"SELECT count(*) FROM ({grouped}) g", params)).scalar_one()
-    page = session.execute(
-        _typed(
-            f"SELECT call_id, best FROM ({grouped}) g ORDER BY {order_by} LIMIT :limit OFFSET :offset",
-            {**params, "limit": limit, "offset": offset},
-        )
-    ).all()
-    if not page:
-        return [], total
-    call_ids = [row.call_id for row in page]
-    id_binds = {f"c{i}": call_id for i, call_id in enumerate(call_ids)}
-    in_list = ", ".join(f":c{i}" for i in range(len(call_ids)))
-    hit_rows = session.execute(
-        _typed(
-            'SELECT segments.call_id, segments.idx, segments.start, segments."end", segments.speaker, '
-            f"segments.role, segments.text, segments.words FROM ({matched}) m JOIN segments ON segments.id = m.id "
-            f"WHERE segments.call_id IN ({in_list}) ORDER BY segments.call_id, segments.idx",
-            {**params, **id_binds},
-        )
-    ).all()
+    return [(row.call_id, float(row.best)) for row in session.execute(_typed(statement, params))]
+
+
+def _hits(
+    session: Session, compiler: _Compiler, query: Query, call_ids: list[str], hits_per_call: int
+) -> dict[str, list[SearchHit]]:
     by_call: dict[str, list[SearchHit]] = {call_id: [] for call_id in call_ids}
-    for row in hit_rows:
+    rows = session.execute(
+        select(
+            SegmentRow.call_id,
+            SegmentRow.idx,
+            SegmentRow.start,
+            SegmentRow.end,
+            SegmentRow.speaker,
+            SegmentRow.role,
+            SegmentRow.text,
+            SegmentRow.text_normalized,
+            SegmentRow.words,
+        )
+        .where(SegmentRow.call_id.in_(call_ids))
+        .order_by(SegmentRow.call_id, SegmentRow.idx)
+    ).all()
+    for row in rows:
         hits = by_call[row.call_id]
-        if len(hits) >= hits_per_call:
+        if len(hits) >= hits_per_call or (query.filters.speaker and row.role != query.filters.speaker):
             continue
-        words = row.words if isinstance(row.words, list) else json.loads(row.words)
-        matched_words = tuple(i for i, w in enumerate(words) if compiler.targets.matches(w[2]))
+        words = [w[2] for w in row.words]
+        tokens, owners = _tokens_of_words(words)
+        matched = compiler.segment_match(query, tokens) if tokens else None
+        if matched is None:
+            # Word timings can disagree with the text (edited transcripts): the text decides.
+            if compiler.segment_match(query, row.text_normalized.split()) is None:
+                continue
+            matched = set()
         hits.append(
             SearchHit(
                 segment_index=row.idx,
@@ -282,16 +312,11 @@ def _run(
                 speaker=row.speaker,
                 role=row.role,
                 text=row.text,
-                matched_words=matched_words,
-                words=tuple(w[2] for w in words),
+                words=tuple(words),
+                matched_words=tuple(sorted({owners[i] for i in matched})),
             )
         )
-    scores = {row.call_id: float(row.best) for row in page}
-    # Report higher-is-better on both engines.
-    return [
-        CallHits(call_id=c, score=-scores[c] if compiler.is_sqlite else scores[c], hits=tuple(by_call[c]))
-        for c in call_ids
-    ], total
+    return by_call
 
 
 def search(
@@ -307,10 +332,13 @@ def search(
     if order not in ORDERS:
         raise InvalidQuery(f"order must be one of {', '.join(ORDERS)}")
     parsed = parse_query(query) if isinstance(query, str) else query
-    results, total = _run(session, parsed, order, limit, offset, hits_per_call)
-    if total == 0 and fuzzy_fallback and not parsed.has_fuzzy:
-        fuzzy = parsed.with_fuzzy_words()
-        if fuzzy != parsed:
-            results, total = _run(session, fuzzy, order, limit, offset, hits_per_call)
-            return SearchPage(results, total, fuzzy=total > 0)
-    return SearchPage(results, total, fuzzy=parsed.has_fuzzy)
+    compiler = _Compiler(session)
+    ranked = _ranked_calls(session, compiler, parsed, order)
+    if not ranked and fuzzy_fallback and not parsed.has_fuzzy and parsed.with_fuzzy_words() != parsed:
+        parsed = parsed.with_fuzzy_words()
+        compiler = _Compiler(session)
+        ranked = _ranked_calls(session, compiler, parsed, order)
+    page = ranked[offset : offset + limit]
+    hits = _hits(session, compiler, parsed, [call_id for call_id, _ in page], hits_per_call) if page else {}
+    results = [CallHits(call_id=call_id, score=score, hits=tuple(hits[call_id])) for call_id, score in page]
+    return SearchPage(results, len(ranked), fuzzy=parsed.has_fuzzy and bool(ranked))

@@ -73,7 +73,6 @@ def upgrade() -> None:
         )
         op.execute("CREATE INDEX ix_segments_exact_tsv ON segments USING GIN (exact_tsv)")
         op.execute("CREATE INDEX ix_segments_forms_tsv ON segments USING GIN (forms_tsv)")
-    op.create_index("ix_segments_role", "segments", ["role"])
 
 
 def downgrade() -> None:
