@@ -263,6 +263,13 @@ def _ranked_calls(session: Session, compiler: _Compiler, query: Query, order: st
         )
         best, relevance_order = "max(m.score)", "best DESC"
     call_conditions = _call_filters(query, params)
+    if not call_conditions and order == "relevance":
+        # No call fields needed: rank straight from the matches, without touching the calls table.
+        statement = (
+            f"SELECT m.call_id AS call_id, {best} AS best FROM ({matched}) m GROUP BY m.call_id "
+            f"ORDER BY {relevance_order}, m.call_id"
+        )
+        return [(row.call_id, float(row.best)) for row in session.execute(_typed(statement, params))]
     where_calls = (" WHERE " + " AND ".join(call_conditions)) if call_conditions else ""
     order_by = f"{relevance_order}, m.call_id" if order == "relevance" else "at DESC, m.call_id DESC"
     statement = (

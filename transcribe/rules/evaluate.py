@@ -1,0 +1,137 @@
+"""Evaluate rules on one call: its transcript, its metrics and its metadata. Pure."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from storage.records import Segment, Transcript
+from storage.search_index import edit_distance
+from storage.terms import query_forms, word_forms
+from storage.text import normalize
+
+from .model import AllOf, AnyOf, Condition, Evidence, Hit, Metadata, Metric, Phrases, Rule
+
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CallFacts:
+    """Everything rules may look at."""
+
+    transcript: Transcript
+    metrics: dict[str, float]
+    metadata: dict[str, str | float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    matched: bool
+    evidence: tuple[Evidence, ...] = ()
+
+
+def _token_matches(phrase_word: str, token: str, fuzzy: int) -> bool:
+    forms = word_forms(token)
+    if set(query_forms(phrase_word)).intersection(forms):
+        return True
+    return fuzzy > 0 and len(phrase_word) >= 5 and edit_distance(phrase_word, token, fuzzy) <= fuzzy
+
+
+def find_phrase(phrase: tuple[str, ...], tokens: Sequence[str], fuzzy: int = 0) -> list[int]:
+    """Start positions where the phrase occurs; each word matches stems and prefixed forms, as search does."""
+    size = len(phrase)
+    return [i for i in range(len(tokens) - size + 1)
+            if all(_token_matches(phrase[k], tokens[i + k], fuzzy) for k in range(size))]
+
+
+def _in_window(segment: Segment, condition: Phrases, duration: float) -> bool:
+    if condition.first_s is not None and segment.start >= condition.first_s:
+        return False
+    return not (condition.last_s is not None and segment.end <= duration - condition.last_s)
+
+
+def _phrases(condition: Phrases, facts: CallFacts) -> _Outcome:
+    transcript = facts.transcript
+    evidence = []
+    count = 0
+    for segment in transcript.segments:
+        if condition.role != "any" and segment.role != condition.role:
+            continue
+        if not _in_window(segment, condition, transcript.duration):
+            continue
+        tokens = normalize(segment.text).split()
+        matched: list[str] = []
+        for phrase in condition.phrases:
+            starts = find_phrase(phrase, tokens, condition.fuzzy)
+            count += len(starts)
+            matched += [" ".join(tokens[s : s + len(phrase)]) for s in starts]
+        if matched:
+            evidence.append(Evidence("segment", segment.start, segment.end, segment.role, segment.text, tuple(matched)))
+    present = count >= condition.min_count
+    if condition.absent:
+        if present:
+            return _Outcome(False)
+        return _Outcome(True, (_absence(condition, transcript.duration),))
+    return _Outcome(present, tuple(evidence) if present else ())
+
+
+def _absence(condition: Phrases, duration: float) -> Evidence:
+    """Evidence of something not said: the window that was searched, so a reviewer can play it."""
+    start, end = 0.0, duration
+    window = "anywhere in the call"
+    if condition.first_s:
+        end, window = min(duration, condition.first_s), f"in the first {condition.first_s:g} s"
+    elif condition.last_s:
+        start, window = max(0.0, duration - condition.last_s), f"in the last {condition.last_s:g} s"
+    examples = ", ".join(" ".join(p) for p in condition.phrases[:3])
+    return Evidence("absent", start, end, condition.role, detail=f"{condition.role} never said ({examples}, ...) {window}")
+
+
+def _check(condition: Condition, facts: CallFacts) -> _Outcome:
+    if isinstance(condition, Phrases):
+        return _phrases(condition, facts)
+    if isinstance(condition, Metric):
+        value = facts.metrics.get(condition.name)
+        if value is None or not COMPARE[condition.op](float(value), condition.value):
+            return _Outcome(False)
+        return _Outcome(True, (Evidence("metric", metric=condition.name, value=value,
+                                        detail=f"{condition.name} = {value:g} ({condition.op} {condition.value:g})"),))
+    if isinstance(condition, Metadata):
+        actual = facts.metadata.get(condition.field)
+        if actual is None:
+            return _Outcome(False)
+        if condition.op == "in":
+            ok = str(actual) in condition.value  # type: ignore[operator]
+        elif isinstance(condition.value, int | float) or condition.op not in ("==", "!="):
+            try:
+                ok = COMPARE[condition.op](float(actual), float(condition.value))  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                ok = False
+        else:
+            ok = COMPARE[condition.op](str(actual), str(condition.value))  # type: ignore[arg-type]
+        return _Outcome(ok, (Evidence("metadata", metric=condition.field, value=str(actual)),) if ok else ())
+    if isinstance(condition, AllOf):
+        outcomes = [_check(child, facts) for child in condition.conditions]
+        if all(o.matched for o in outcomes):
+            return _Outcome(True, tuple(e for o in outcomes for e in o.evidence))
+        return _Outcome(False)
+    if isinstance(condition, AnyOf):
+        outcomes = [o for o in (_check(child, facts) for child in condition.conditions) if o.matched]
+        return _Outcome(bool(outcomes), tuple(e for o in outcomes for e in o.evidence))
+    inner = _check(condition.condition, facts)
+    return _Outcome(not inner.matched)
+
+
+def evaluate(rules: Sequence[Rule], facts: CallFacts) -> list[Hit]:
+    """The rules this call breaks, each with its evidence."""
+    hits = []
+    for rule in rules:
+        if not rule.applies_to(facts.transcript.language):
+            continue
+        outcome = _check(rule.when, facts)
+        if outcome.matched:
+            hits.append(Hit(rule, outcome.evidence))
+    return hits

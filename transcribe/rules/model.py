@@ -1,0 +1,91 @@
+"""The rule types: a rule is an id, a category, a severity, languages, and a tree of conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CATEGORIES = ("agent_conduct", "suspicious_customer", "complaint", "compliance")
+SEVERITIES = ("low", "medium", "high", "critical")
+ROLES = ("agent", "customer", "other", "any")
+OPERATORS = (">", ">=", "<", "<=", "==", "!=")
+METADATA_FIELDS = ("direction", "source", "agent_id", "customer_number", "duration", "language")
+
+
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """Phrases said (or, with absent, never said) by a role, inside a time window, at least min_count times."""
+
+    phrases: tuple[tuple[str, ...], ...]  # normalised words of each phrase
+    role: str = "any"
+    first_s: float | None = None  # only the first N seconds of the call
+    last_s: float | None = None  # only the last N seconds
+    absent: bool = False
+    min_count: int = 1
+    fuzzy: int = 0  # edits allowed per word of five letters or more (ASR errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    name: str
+    op: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    field: str
+    op: str  # an operator, or "in"
+    value: str | float | tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    condition: Condition
+
+
+Condition = Phrases | Metric | Metadata | AllOf | AnyOf | Not
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    version: int
+    category: str
+    severity: str
+    when: Condition
+    languages: tuple[str, ...] = ()  # empty: every language
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    source: str = ""  # file:line it was loaded from
+
+    def applies_to(self, language: str) -> bool:
+        return not self.languages or language in self.languages
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    kind: str  # "segment", "metric", "absent", "metadata"
+    start: float | None = None
+    end: float | None = None
+    role: str | None = None
+    text: str | None = None
+    matched: tuple[str, ...] = ()
+    metric: str | None = None
+    value: float | str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rule: Rule
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
