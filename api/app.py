@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
-from .routes import calls, health, search, transcripts
+from .routes import calls, flags, health, search, transcripts
 from .services import Services
 
 
@@ -22,4 +22,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(calls.router)
     app.include_router(search.router)
     app.include_router(transcripts.router)
+    app.include_router(flags.router)
     return app

@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+rules_app = typer.Typer(help="Rule packs.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")
@@ -87,6 +89,7 @@ def worker(
     from recorder.queue import CPU_QUEUE, GPU_QUEUE, requeue_stranded_calls
     from transcribe.asr import Transcriber
     from transcribe.jobs import WorkerContext
+    from transcribe.rules.loader import RuleError
     from transcribe.worker import run_worker
 
     from .logs import configure_logging
@@ -94,7 +97,11 @@ def worker(
 
     settings = _settings(config)
     configure_logging(settings.api.log_level)
-    services = build_services(settings)
+    try:
+        services = build_services(settings)
+    except RuleError as exc:
+        typer.echo(f"callrec: bad rule: {exc}", err=True)
+        raise typer.Exit(2) from exc
     transcriber = Transcriber(settings.transcribe)
     names = {"gpu": GPU_QUEUE, "cpu": CPU_QUEUE}
     if queues:
@@ -119,7 +126,9 @@ def worker(
 
     if not burst:
         threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
-    context = WorkerContext(services.db, services.objects, transcriber, settings.transcribe)
+    context = WorkerContext(
+        services.db, services.objects, transcriber, settings.transcribe, rules=services.rules
+    )
     run_worker(context, services.redis, queue_names, burst=burst)
 
 
@@ -253,6 +262,63 @@ def import_transcripts(
     )
     if failed:
         raise typer.Exit(1)
+
+
+@rules_app.command("check")
+def rules_check(
+    directories: Annotated[
+        list[Path] | None, typer.Argument(help="Rule folders (default: the configured ones)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Validate rule packs: every error names the file, the line and what is wrong."""
+    from transcribe.rules.loader import RuleError, load_rules
+
+    settings = _settings(config).transcribe
+    try:
+        rules = load_rules(directories or settings.rules_dirs, include_builtin=settings.builtin_rules)
+    except RuleError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for rule in rules:
+        typer.echo(f"{rule.id}\tv{rule.version}\t{rule.category}\t{rule.severity}\t{rule.source}")
+    typer.echo(f"{len(rules)} rule(s) OK", err=True)
+
+
+@rules_app.command("apply")
+def rules_apply(
+    since: Annotated[
+        str | None, typer.Option(help="Only calls created on or after this date (2026-01-31)")
+    ] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the current rules over stored calls; flags are updated in place, never duplicated."""
+    from datetime import UTC, datetime
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from storage.database import Database
+    from transcribe.reanalyse import apply_rules
+    from transcribe.rules.loader import RuleError, load_rules
+
+    settings = _settings(config, data_dir)
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+        rules = load_rules(settings.transcribe.rules_dirs, include_builtin=settings.transcribe.builtin_rules)
+    except (ValueError, RuleError) as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    db = Database(settings.storage.resolved_database_url())
+    db.migrate()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]rules apply[/] {task.completed} calls"),
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        task = progress.add_task("", total=None)
+        checked, raised = apply_rules(db, rules, start, lambda done: progress.update(task, completed=done))
+    typer.echo(f"checked {checked} call(s); {raised} flag(s) raised")
 
 
 @keys_app.command("create")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from storage.flags import Flag
 from storage.records import Call
 
 
@@ -18,6 +19,25 @@ class AudioInfo(BaseModel):
     duration: float
     channels: int
     sample_rate: int
+
+
+class FlagOut(BaseModel):
+    id: int
+    call_id: str
+    rule_id: str
+    rule_version: int
+    category: str
+    severity: str
+    evidence: list[dict[str, Any]]
+    state: str
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    comment: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, flag: Flag) -> FlagOut:
+        return cls(**{name: getattr(flag, name) for name in cls.model_fields})
 
 
 class CallOut(BaseModel):
@@ -39,6 +59,8 @@ class CallOut(BaseModel):
     attempts: int
     extra: dict[str, Any]
     audio: AudioInfo
+    characteristics: dict[str, Any] | None
+    flags: list[FlagOut] | None  # on GET /v1/calls/{id}; omitted (null) in lists
     transcript_source: str | None  # model | import | correction
     transcript_edited_by: str | None
     transcript_edited_at: datetime | None
@@ -46,7 +68,7 @@ class CallOut(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, call: Call) -> CallOut:
+    def of(cls, call: Call, flags: list[Flag] | None = None) -> CallOut:
         return cls(
             id=call.id,
             status=call.status.value,
@@ -74,6 +96,8 @@ class CallOut(BaseModel):
                 channels=call.channels,
                 sample_rate=call.sample_rate,
             ),
+            characteristics=call.characteristics,
+            flags=[FlagOut.of(f) for f in flags] if flags is not None else None,
             transcript_source=call.transcript_source,
             transcript_edited_by=call.transcript_edited_by,
             transcript_edited_at=call.transcript_edited_at,

@@ -11,6 +11,8 @@ from recorder.queue import CallQueue
 from storage.database import Database
 from storage.objects import ObjectStore, open_object_store
 from storage.objects_s3 import S3ObjectStore
+from transcribe.rules.loader import load_rules
+from transcribe.rules.model import Rule
 
 from .settings import Settings
 
@@ -23,6 +25,7 @@ class Services:
     redis: Redis
     queue: CallQueue
     ingestor: Ingestor
+    rules: list[Rule]
 
     def close(self) -> None:
         self.db.dispose()
@@ -56,4 +59,7 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     objects = open_objects(settings)
     redis = open_redis(settings.queue.redis_url)
     queue = CallQueue(redis, settings.queue)
-    return Services(settings, db, objects, redis, queue, Ingestor(db, objects, queue, settings.recorder))
+    rules = load_rules(settings.transcribe.rules_dirs, include_builtin=settings.transcribe.builtin_rules)
+    return Services(
+        settings, db, objects, redis, queue, Ingestor(db, objects, queue, settings.recorder), rules
+    )

@@ -32,20 +32,159 @@ from storage.terms import index_forms  # noqa: E402
 from storage.text import normalize  # noqa: E402
 
 SEED_WORDS = {
-    "en": ("account refund charge charged twice card credit bank transfer payment cancel subscription "
-           "internet router technician manager complaint invoice billing balance problem verify password "
-           "address number help today tomorrow please thank sorry wait hold supervisor fraud dispute late "
-           "fee interest loan statement branch online app login blocked stolen lost replace order delivery").split(),
-    "he": ("חשבון חיוב כרטיס אשראי העברה תשלום ביטול מנוי אינטרנט נתב טכנאי מנהל תלונה חשבונית יתרה בעיה "
-           "סיסמה כתובת מספר עזרה היום מחר בבקשה תודה סליחה המתנה הונאה עמלה הלוואה סניף אפליקציה חסום "
-           "גנוב אבוד הזמנה משלוח שירות לקוח נציג החזר כסף").split(),
-    "ar": ("حساب خصم بطاقة ائتمان تحويل دفع إلغاء اشتراك إنترنت راوتر فني مدير شكوى فاتورة رصيد مشكلة "
-           "كلمة عنوان رقم مساعدة اليوم غدا شكرا آسف انتظار احتيال رسوم قرض فرع تطبيق محظور مسروق طلب "
-           "توصيل خدمة عميل موظف استرداد مبلغ").split(),
+    "en": [
+        "account",
+        "refund",
+        "charge",
+        "charged",
+        "twice",
+        "card",
+        "credit",
+        "bank",
+        "transfer",
+        "payment",
+        "cancel",
+        "subscription",
+        "internet",
+        "router",
+        "technician",
+        "manager",
+        "complaint",
+        "invoice",
+        "billing",
+        "balance",
+        "problem",
+        "verify",
+        "password",
+        "address",
+        "number",
+        "help",
+        "today",
+        "tomorrow",
+        "please",
+        "thank",
+        "sorry",
+        "wait",
+        "hold",
+        "supervisor",
+        "fraud",
+        "dispute",
+        "late",
+        "fee",
+        "interest",
+        "loan",
+        "statement",
+        "branch",
+        "online",
+        "app",
+        "login",
+        "blocked",
+        "stolen",
+        "lost",
+        "replace",
+        "order",
+        "delivery",
+    ],
+    "he": [
+        "חשבון",
+        "חיוב",
+        "כרטיס",
+        "אשראי",
+        "העברה",
+        "תשלום",
+        "ביטול",
+        "מנוי",
+        "אינטרנט",
+        "נתב",
+        "טכנאי",
+        "מנהל",
+        "תלונה",
+        "חשבונית",
+        "יתרה",
+        "בעיה",
+        "סיסמה",
+        "כתובת",
+        "מספר",
+        "עזרה",
+        "היום",
+        "מחר",
+        "בבקשה",
+        "תודה",
+        "סליחה",
+        "המתנה",
+        "הונאה",
+        "עמלה",
+        "הלוואה",
+        "סניף",
+        "אפליקציה",
+        "חסום",
+        "גנוב",
+        "אבוד",
+        "הזמנה",
+        "משלוח",
+        "שירות",
+        "לקוח",
+        "נציג",
+        "החזר",
+        "כסף",
+    ],
+    "ar": [
+        "حساب",
+        "خصم",
+        "بطاقة",
+        "ائتمان",
+        "تحويل",
+        "دفع",
+        "إلغاء",
+        "اشتراك",
+        "إنترنت",
+        "راوتر",
+        "فني",
+        "مدير",
+        "شكوى",
+        "فاتورة",
+        "رصيد",
+        "مشكلة",
+        "كلمة",
+        "عنوان",
+        "رقم",
+        "مساعدة",
+        "اليوم",
+        "غدا",
+        "شكرا",
+        "آسف",
+        "انتظار",
+        "احتيال",
+        "رسوم",
+        "قرض",
+        "فرع",
+        "تطبيق",
+        "محظور",
+        "مسروق",
+        "طلب",
+        "توصيل",
+        "خدمة",
+        "عميل",
+        "موظف",
+        "استرداد",
+        "مبلغ",
+    ],
 }
-ALPHABET = {"en": "abcdefghijklmnoprstuvwy", "he": "אבגדהוזחטיכלמנסעפצקרשת", "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"}
-PREFIXES = {"he": ["ו", "ה", "ב", "ל", "וה", "וב", "מה", "ש"], "ar": ["ال", "وال", "بال", "و", "لل"], "en": []}
-DIACRITICS = {"he": ["\u05b8", "\u05b7", "\u05b4", "\u05bc"], "ar": ["\u064e", "\u064f", "\u0650", "\u0652"], "en": []}
+ALPHABET = {
+    "en": "abcdefghijklmnoprstuvwy",
+    "he": "אבגדהוזחטיכלמנסעפצקרשת",
+    "ar": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي",
+}
+PREFIXES = {
+    "he": ["ו", "ה", "ב", "ל", "וה", "וב", "מה", "ש"],
+    "ar": ["ال", "وال", "بال", "و", "لل"],
+    "en": [],
+}
+DIACRITICS = {
+    "he": ["\u05b8", "\u05b7", "\u05b4", "\u05bc"],
+    "ar": ["\u064e", "\u064f", "\u0650", "\u0652"],
+    "en": [],
+}
 
 
 def vocabulary(rng: random.Random, size: int) -> dict[str, list[str]]:
@@ -83,25 +222,57 @@ def load(db: Database, segments: int, rng: random.Random) -> float:
     for n in range(calls):
         language = rng.choice(("en", "he", "ar"))
         call_id = str(uuid.UUID(int=rng.getrandbits(128)))
-        batch_calls.append(dict(
-            id=call_id, status="done", progress=1.0, stage="done", source="bench", external_id=str(n),
-            direction=rng.choice(("inbound", "outbound")), agent_id=f"agent{rng.randint(1, 200)}",
-            customer_number=f"+9725{rng.randint(10**7, 10**8 - 1)}",
-            started_at=start + timedelta(days=365 * n / calls),
-            channel_roles=["agent", "customer"], language_hint=None, extra={}, audio_key=f"k/{call_id}",
-            audio_sha256="0" * 64, audio_size=1, audio_filename="x.wav", audio_format="wav/pcm_mulaw",
-            duration=rng.uniform(30, 900), channels=2, sample_rate=8000, language=language, model="bench",
-            speakers=[], attempts=1, created_at=start + timedelta(minutes=n), updated_at=start,
-        ))
+        batch_calls.append(
+            dict(
+                id=call_id,
+                status="done",
+                progress=1.0,
+                stage="done",
+                source="bench",
+                external_id=str(n),
+                direction=rng.choice(("inbound", "outbound")),
+                agent_id=f"agent{rng.randint(1, 200)}",
+                customer_number=f"+9725{rng.randint(10**7, 10**8 - 1)}",
+                started_at=start + timedelta(days=365 * n / calls),
+                channel_roles=["agent", "customer"],
+                language_hint=None,
+                extra={},
+                audio_key=f"k/{call_id}",
+                audio_sha256="0" * 64,
+                audio_size=1,
+                audio_filename="x.wav",
+                audio_format="wav/pcm_mulaw",
+                duration=rng.uniform(30, 900),
+                channels=2,
+                sample_rate=8000,
+                language=language,
+                model="bench",
+                speakers=[],
+                attempts=1,
+                created_at=start + timedelta(minutes=n),
+                updated_at=start,
+            )
+        )
         for idx in range(10):
             body = sentence(rng, words[language], language)
             forms = index_forms(body)
             terms.update(forms.split())
             role = "agent" if idx % 2 == 0 else "customer"
-            batch_segments.append(dict(
-                call_id=call_id, idx=idx, start=idx * 8.0, end=idx * 8.0 + 7.5, speaker=f"S{idx % 2}", role=role,
-                channel=idx % 2, text=body, text_normalized=normalize(body), search_forms=forms, words=[],
-            ))
+            batch_segments.append(
+                dict(
+                    call_id=call_id,
+                    idx=idx,
+                    start=idx * 8.0,
+                    end=idx * 8.0 + 7.5,
+                    speaker=f"S{idx % 2}",
+                    role=role,
+                    channel=idx % 2,
+                    text=body,
+                    text_normalized=normalize(body),
+                    search_forms=forms,
+                    words=[],
+                )
+            )
         if len(batch_segments) >= 20_000 or n == calls - 1:
             with db.session() as session:
                 session.execute(insert(CallRow), batch_calls)
@@ -156,12 +327,15 @@ def main() -> None:
         def cleanup() -> None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     db = Database(url)
     db.migrate()
     try:
         rate = load(db, args.segments, rng)
-        print(f"backend: {'sqlite' if db.is_sqlite else 'postgresql'}  segments: {args.segments}  "
-              f"calls: {args.segments // 10}  load+index: {rate:,.0f} segments/s")
+        print(
+            f"backend: {'sqlite' if db.is_sqlite else 'postgresql'}  segments: {args.segments}  "
+            f"calls: {args.segments // 10}  load+index: {rate:,.0f} segments/s"
+        )
         mix = query_mix(random.Random(args.seed + 1), vocabulary(random.Random(args.seed), 20_000))
         latencies: dict[str, list[float]] = {}
         with db.session() as session:
@@ -171,12 +345,16 @@ def main() -> None:
                 started = time.perf_counter()
                 search(session, query, fuzzy_fallback=False)
                 latencies.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
+
         def line(name: str, values: list[float]) -> str:
             q = statistics.quantiles(values, n=100)
             return f"{name:>10}: p50 {q[49]:7.1f} ms  p95 {q[94]:7.1f} ms  p99 {q[98]:7.1f} ms  (n={len(values)})"
+
         for kind, values in latencies.items():
             print(line(kind, values))
-        print(line("non-fuzzy", [v for k, vs in latencies.items() if k not in ("fuzzy", "common") for v in vs]))
+        print(
+            line("non-fuzzy", [v for k, vs in latencies.items() if k not in ("fuzzy", "common") for v in vs])
+        )
     finally:
         db.dispose()
         if cleanup:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .errors import CallNotFound
 from .records import Call, CallStatus, NewCall
-from .tables import CallRow, JobAttemptRow, SegmentRow, utcnow
+from .tables import CallRow, FlagRow, JobAttemptRow, SegmentRow, utcnow
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -51,6 +51,7 @@ def to_call(row: CallRow) -> Call:
         attempts=row.attempts,
         created_at=_aware(row.created_at) or utcnow(),
         updated_at=_aware(row.updated_at) or utcnow(),
+        characteristics=row.characteristics,
         transcript_source=row.transcript_source,
         transcript_edited_by=row.transcript_edited_by,
         transcript_edited_at=_aware(row.transcript_edited_at),
@@ -194,6 +195,7 @@ def delete_call(session: Session, call_id: str) -> Call:
     call = get_call(session, call_id)
     session.execute(delete(SegmentRow).where(SegmentRow.call_id == call_id))
     session.execute(delete(JobAttemptRow).where(JobAttemptRow.call_id == call_id))
+    session.execute(delete(FlagRow).where(FlagRow.call_id == call_id))
     session.execute(delete(CallRow).where(CallRow.id == call_id))
     return call
 

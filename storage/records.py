@@ -108,6 +108,7 @@ class Call:
     attempts: int
     created_at: datetime
     updated_at: datetime
+    characteristics: dict[str, Any] | None = None
     transcript_source: str | None = None  # model | import | correction
     transcript_edited_by: str | None = None
     transcript_edited_at: datetime | None = None

@@ -53,6 +53,7 @@ class CallRow(Base):
     model: Mapped[str | None] = mapped_column(String(255))
     speakers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    characteristics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     transcript_source: Mapped[str | None] = mapped_column(String(16))
     transcript_edited_by: Mapped[str | None] = mapped_column(String(128))
     transcript_edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -87,6 +88,29 @@ class SearchTermRow(Base):
     __tablename__ = "search_vocabulary"
 
     term: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class FlagRow(Base):
+    __tablename__ = "flags"
+    __table_args__ = (
+        UniqueConstraint("call_id", "rule_id", name="uq_flags_call_rule"),
+        Index("ix_flags_category_state", "category", "state"),
+        Index("ix_flags_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    rule_id: Mapped[str] = mapped_column(String(128))
+    rule_version: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    reviewed_by: Mapped[str | None] = mapped_column(String(128))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class JobAttemptRow(Base):

@@ -107,17 +107,18 @@ class Transcriber:
         for segment in segments:
             words = tuple(
                 Word(
-                    start=round(w.start, 3),
-                    end=round(w.end, 3),
+                    start=round(float(w.start), 3),  # faster-whisper may hand out numpy floats
+                    end=round(float(w.end), 3),
                     word=w.word.strip(),
-                    probability=round(w.probability, 4),
+                    probability=round(float(w.probability), 4),
                 )
                 for w in (segment.words or [])
                 if w.word.strip()
             )
             text = segment.text.strip()
             if any(ch.isalnum() for ch in text):  # skip punctuation-only segments ("." over noise)
-                results.append(AsrSegment(round(segment.start, 3), round(segment.end, 3), text, words))
+                start, end = round(float(segment.start), 3), round(float(segment.end), 3)
+                results.append(AsrSegment(start, end, text, words))
             if on_progress and duration:
                 on_progress(min(1.0, segment.end / duration))
         return results

@@ -18,9 +18,22 @@ from .audio import Audio
 # A second speaker who starts while the first still talks, overlapping at least this long, interrupted.
 INTERRUPTION_MIN_OVERLAP_S = 0.3
 METRICS = (
-    "duration", "talk_time", "silence_time", "longest_silence", "overlap_time", "turns", "interruptions",
-    "interruptions_by_agent", "interruptions_by_customer", "talk_share_agent", "talk_share_customer",
-    "wpm_agent", "wpm_customer", "time_to_agent_first_words", "loudness_spike_agent", "loudness_spike_customer",
+    "duration",
+    "talk_time",
+    "silence_time",
+    "longest_silence",
+    "overlap_time",
+    "turns",
+    "interruptions",
+    "interruptions_by_agent",
+    "interruptions_by_customer",
+    "talk_share_agent",
+    "talk_share_customer",
+    "wpm_agent",
+    "wpm_customer",
+    "time_to_agent_first_words",
+    "loudness_spike_agent",
+    "loudness_spike_customer",
 )
 
 
@@ -96,12 +109,15 @@ def measure(transcript: Transcript, audio: Audio | None = None) -> dict:
     all_pairs = [(role, interval) for role, intervals in role_speech.items() for interval in intervals]
     overlap = 0.0
     for i, (role_a, (a0, a1)) in enumerate(all_pairs):
-        for role_b, (b0, b1) in all_pairs[i + 1:]:
+        for role_b, (b0, b1) in all_pairs[i + 1 :]:
             if role_a != role_b:
                 overlap += max(0.0, min(a1, b1) - max(a0, b0))
     cut_ins = interruptions(segments)
-    turns = sum(1 for i, s in enumerate(sorted(segments, key=lambda s: s.start))
-                if i == 0 or s.speaker != sorted(segments, key=lambda s: s.start)[i - 1].speaker)
+    turns = sum(
+        1
+        for i, s in enumerate(sorted(segments, key=lambda s: s.start))
+        if i == 0 or s.speaker != sorted(segments, key=lambda s: s.start)[i - 1].speaker
+    )
     metrics: dict[str, float] = {
         "duration": round(duration, 2),
         "talk_time": round(talk_time, 2),
@@ -122,12 +138,16 @@ def measure(transcript: Transcript, audio: Audio | None = None) -> dict:
         metrics[f"wpm_{role}"] = round(words / (spoken / 60), 1) if spoken else 0.0
         per_speaker[role] = {"talk_time": round(spoken, 2), "words": words}
     agent_segments = by_role.get("agent", [])
-    metrics["time_to_agent_first_words"] = round(min(s.start for s in agent_segments), 2) if agent_segments else duration
+    metrics["time_to_agent_first_words"] = (
+        round(min(s.start for s in agent_segments), 2) if agent_segments else duration
+    )
     loudness: dict[str, list[float]] = {}
     if audio is not None and audio.is_stereo and transcript.speakers:
         for speaker in transcript.speakers:
             if speaker.channel is not None and speaker.role in ("agent", "customer"):
-                loudness[speaker.role] = loudness_per_second(audio.channels[speaker.channel], audio.sample_rate)
+                loudness[speaker.role] = loudness_per_second(
+                    audio.channels[speaker.channel], audio.sample_rate
+                )
     elif audio is not None:
         loudness["mix"] = loudness_per_second(audio.mix(), audio.sample_rate)
     for role in ("agent", "customer"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -20,13 +20,17 @@ from rq.timeouts import JobTimeoutException
 
 from storage import calls as call_records
 from storage.database import Database
+from storage.flags import save_characteristics, save_flags
 from storage.objects import ObjectStore
 from storage.records import Call, CallStatus
-from storage.transcripts import save_transcript
+from storage.transcripts import load_transcript, save_transcript
 
+from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
 from .pipeline import CallOptions, Timings, overall, transcribe_audio
+from .rules.loader import load_rules
+from .rules.model import Rule
 from .settings import TranscribeSettings
 
 log = logging.getLogger(__name__)
@@ -40,6 +44,7 @@ class WorkerContext:
     transcriber: Transcriber
     settings: TranscribeSettings
     worker_name: str = ""
+    rules: list[Rule] = field(default_factory=load_rules)
 
 
 _context: WorkerContext | None = None
@@ -110,14 +115,22 @@ def process_call(call_id: str) -> dict:
         return {"call_id": call_id, "status": "failed", "error": str(exc)}
 
     started = time.perf_counter()
-    with context.db.session() as session:  # save + index + done in one transaction
+    report("analyse", overall("assign", 1.0), force=True)
+    with context.db.session() as session:  # save + index + analyse + done in one transaction
         # A reviewer's correction or an imported transcript is never overwritten by a model re-run.
         kept_edit = call_records.get_call(session, call_id).is_transcript_edited
-        if not kept_edit:
+        if kept_edit:
+            transcript = load_transcript(session, call_id)
+        else:
             save_transcript(session, call_id, transcript)
             call_records.mark_transcript_from_model(session, call_id)
-        call_records.mark_done(session, call_id)
         timings.measure("save", started)
+        started = time.perf_counter()
+        characteristics, flags = analyse(call, transcript, audio, context.rules)
+        save_characteristics(session, call_id, characteristics)
+        save_flags(session, call_id, flags, [rule.id for rule in context.rules])
+        timings.measure("analyse", started)
+        call_records.mark_done(session, call_id)
         outcome = "kept_edit" if kept_edit else "done"
         call_records.finish_attempt(session, attempt_id, outcome, None, timings.seconds)
     if job is not None:

@@ -26,3 +26,6 @@ class TranscribeSettings(BaseSettings):
     vad: bool = False
     hub_enabled: bool = False  # allow Hugging Face downloads; call audio still never leaves the premises
     cache_dir: Path = Path.home() / ".cache" / "callrec"
+    # The operator's own rule packs (YAML), loaded after the built-in ones; ids must not repeat.
+    rules_dirs: list[Path] = []
+    builtin_rules: bool = True

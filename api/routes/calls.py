@@ -17,6 +17,7 @@ from recorder.metadata import parse_metadata
 from storage import calls as call_records
 from storage.api_keys import ApiKey
 from storage.calls import CallFilter
+from storage.flags import list_call_flags
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
 from transcribe.formats import MEDIA_TYPES, render, to_json
@@ -151,7 +152,7 @@ def list_calls(
 @router.get("/{call_id}", response_model=CallOut, responses=ERRORS, dependencies=[Depends(admin_only)])
 def get_call(request: Request, call_id: str) -> CallOut:
     with _services(request).db.session() as session:
-        return CallOut.of(call_records.get_call(session, call_id))
+        return CallOut.of(call_records.get_call(session, call_id), list_call_flags(session, call_id))
 
 
 @router.delete("/{call_id}", status_code=204, responses=ERRORS, dependencies=[Depends(admin_only)])

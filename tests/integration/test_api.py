@@ -280,18 +280,37 @@ def test_search_over_http_pages_by_cursor_filters_and_highlights(service):
     client, services, _ = service
     ids = []
     for n in range(3):
-        call_id = upload(client, metadata={"external_id": f"s{n}", "direction": "inbound" if n else "outbound"}).json()["id"]
-        transcript = Transcript("en", 10.0, (Speaker("S1", "customer", 1),), (
-            Segment(1.0, 3.0, "S1", "customer", 1, "I was charged twice",
-                    tuple(Word(1.0 + i * 0.5, 1.4 + i * 0.5, w, 0.9) for i, w in enumerate("I was charged twice".split()))),
-        ), "test")
+        call_id = upload(
+            client, metadata={"external_id": f"s{n}", "direction": "inbound" if n else "outbound"}
+        ).json()["id"]
+        transcript = Transcript(
+            "en",
+            10.0,
+            (Speaker("S1", "customer", 1),),
+            (
+                Segment(
+                    1.0,
+                    3.0,
+                    "S1",
+                    "customer",
+                    1,
+                    "I was charged twice",
+                    tuple(
+                        Word(1.0 + i * 0.5, 1.4 + i * 0.5, w, 0.9)
+                        for i, w in enumerate(["I", "was", "charged", "twice"])
+                    ),
+                ),
+            ),
+            "test",
+        )
         with services.db.session() as session:
             save_transcript(session, call_id, transcript)
             call_records.mark_done(session, call_id)
         ids.append(call_id)
     first = client.get("/v1/search", params={"q": "charge", "limit": 2, "order": "date"}).json()
-    second = client.get("/v1/search", params={"q": "charge", "limit": 2, "order": "date",
-                                              "cursor": first["next_cursor"]}).json()
+    second = client.get(
+        "/v1/search", params={"q": "charge", "limit": 2, "order": "date", "cursor": first["next_cursor"]}
+    ).json()
     assert first["total"] == 3 and second["next_cursor"] is None
     assert {r["call_id"] for r in first["results"] + second["results"]} == set(ids)
     hit = first["results"][0]["hits"][0]

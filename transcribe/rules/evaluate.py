@@ -14,7 +14,12 @@ from storage.text import normalize
 from .model import AllOf, AnyOf, Condition, Evidence, Hit, Metadata, Metric, Phrases, Rule
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
@@ -43,8 +48,11 @@ def _token_matches(phrase_word: str, token: str, fuzzy: int) -> bool:
 def find_phrase(phrase: tuple[str, ...], tokens: Sequence[str], fuzzy: int = 0) -> list[int]:
     """Start positions where the phrase occurs; each word matches stems and prefixed forms, as search does."""
     size = len(phrase)
-    return [i for i in range(len(tokens) - size + 1)
-            if all(_token_matches(phrase[k], tokens[i + k], fuzzy) for k in range(size))]
+    return [
+        i
+        for i in range(len(tokens) - size + 1)
+        if all(_token_matches(phrase[k], tokens[i + k], fuzzy) for k in range(size))
+    ]
 
 
 def _in_window(segment: Segment, condition: Phrases, duration: float) -> bool:
@@ -69,7 +77,9 @@ def _phrases(condition: Phrases, facts: CallFacts) -> _Outcome:
             count += len(starts)
             matched += [" ".join(tokens[s : s + len(phrase)]) for s in starts]
         if matched:
-            evidence.append(Evidence("segment", segment.start, segment.end, segment.role, segment.text, tuple(matched)))
+            evidence.append(
+                Evidence("segment", segment.start, segment.end, segment.role, segment.text, tuple(matched))
+            )
     present = count >= condition.min_count
     if condition.absent:
         if present:
@@ -87,7 +97,9 @@ def _absence(condition: Phrases, duration: float) -> Evidence:
     elif condition.last_s:
         start, window = max(0.0, duration - condition.last_s), f"in the last {condition.last_s:g} s"
     examples = ", ".join(" ".join(p) for p in condition.phrases[:3])
-    return Evidence("absent", start, end, condition.role, detail=f"{condition.role} never said ({examples}, ...) {window}")
+    return Evidence(
+        "absent", start, end, condition.role, detail=f"{condition.role} never said ({examples}, ...) {window}"
+    )
 
 
 def _check(condition: Condition, facts: CallFacts) -> _Outcome:
@@ -97,8 +109,17 @@ def _check(condition: Condition, facts: CallFacts) -> _Outcome:
         value = facts.metrics.get(condition.name)
         if value is None or not COMPARE[condition.op](float(value), condition.value):
             return _Outcome(False)
-        return _Outcome(True, (Evidence("metric", metric=condition.name, value=value,
-                                        detail=f"{condition.name} = {value:g} ({condition.op} {condition.value:g})"),))
+        return _Outcome(
+            True,
+            (
+                Evidence(
+                    "metric",
+                    metric=condition.name,
+                    value=value,
+                    detail=f"{condition.name} = {value:g} ({condition.op} {condition.value:g})",
+                ),
+            ),
+        )
     if isinstance(condition, Metadata):
         actual = facts.metadata.get(condition.field)
         if actual is None:

@@ -66,8 +66,15 @@ def _phrases(spec: dict, where: str) -> Phrases:
     min_count = spec.get("min_count", 1)
     if not isinstance(min_count, int) or min_count < 1:
         raise _fail(where, line, "min_count must be a whole number of at least 1")
-    return Phrases(phrases=phrases, role=role, first_s=spec.get("first_s"), last_s=spec.get("last_s"),
-                   absent=bool(spec.get("absent", False)), min_count=min_count, fuzzy=int(spec.get("fuzzy", 0)))
+    return Phrases(
+        phrases=phrases,
+        role=role,
+        first_s=spec.get("first_s"),
+        last_s=spec.get("last_s"),
+        absent=bool(spec.get("absent", False)),
+        min_count=min_count,
+        fuzzy=int(spec.get("fuzzy", 0)),
+    )
 
 
 def _condition(spec: Any, where: str, line: Any) -> Condition:
@@ -76,7 +83,9 @@ def _condition(spec: Any, where: str, line: Any) -> Condition:
     line = spec.get("__line__", line)
     keys = [k for k in spec if k != "__line__"]
     if len(keys) != 1:
-        raise _fail(where, line, f"a condition has exactly one of all/any/not/phrases/metric/metadata, got {keys}")
+        raise _fail(
+            where, line, f"a condition has exactly one of all/any/not/phrases/metric/metadata, got {keys}"
+        )
     kind, body = keys[0], spec[keys[0]]
     if kind in ("all", "any"):
         if not isinstance(body, list) or not body:
@@ -102,6 +111,8 @@ def _condition(spec: Any, where: str, line: Any) -> Condition:
         if op not in (*OPERATORS, "in"):
             raise _fail(where, line, f"metadata op must be one of {' '.join(OPERATORS)} in")
         value = body.get("value")
+        if value is None:
+            raise _fail(where, line, "metadata needs a `value`")
         if op == "in":
             if not isinstance(value, list):
                 raise _fail(where, line, "metadata `in` needs a list value")
@@ -114,8 +125,17 @@ def parse_rule(spec: Any, where: str) -> Rule:
     if not isinstance(spec, dict):
         raise RuleError(f"{where}: each rule must be a mapping")
     line = spec.get("__line__", "?")
-    unknown = set(spec) - {"id", "version", "category", "severity", "languages", "description", "tags", "when",
-                           "__line__"}
+    unknown = set(spec) - {
+        "id",
+        "version",
+        "category",
+        "severity",
+        "languages",
+        "description",
+        "tags",
+        "when",
+        "__line__",
+    }
     if unknown:
         raise _fail(where, line, f"unknown rule field(s): {', '.join(sorted(unknown))}")
     rule_id = spec.get("id")
@@ -134,9 +154,15 @@ def parse_rule(spec: Any, where: str) -> Rule:
     if not isinstance(languages, list):
         raise _fail(where, line, f"rule {rule_id}: languages must be a list")
     return Rule(
-        id=rule_id, version=version, category=spec["category"], severity=spec["severity"],
-        when=_condition(spec["when"], where, line), languages=tuple(languages),
-        description=str(spec.get("description", "")), tags=tuple(spec.get("tags", [])), source=f"{where}:{line}",
+        id=rule_id,
+        version=version,
+        category=spec["category"],
+        severity=spec["severity"],
+        when=_condition(spec["when"], where, line),
+        languages=tuple(languages),
+        description=str(spec.get("description", "")),
+        tags=tuple(spec.get("tags", [])),
+        source=f"{where}:{line}",
     )
 
 

@@ -1,0 +1,126 @@
+"""/v1/flags and /v1/rules: what the rules caught, its review, and the rules themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import yaml
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from storage.api_keys import ApiKey
+from storage.calls import CallFilter, list_calls
+from storage.flags import list_flags, review_flag
+from storage.records import CallStatus
+from storage.transcripts import load_transcript
+from transcribe.analyse import call_metadata, raise_flags
+from transcribe.rules.loader import RuleError, parse_rule
+from transcribe.rules.model import Rule
+
+from ..auth import admin_only
+from ..schemas import ErrorOut, FlagOut
+
+router = APIRouter(prefix="/v1", tags=["flags"])
+ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 422)}
+
+
+class FlagReview(BaseModel):
+    state: Literal["open", "confirmed", "dismissed"] | None = None
+    comment: str | None = Field(None, max_length=4000)
+
+
+class RuleOut(BaseModel):
+    id: str
+    version: int
+    category: str
+    severity: str
+    languages: list[str]
+    description: str
+    tags: list[str]
+    source: str
+
+    @classmethod
+    def of(cls, rule: Rule) -> RuleOut:
+        return cls(
+            id=rule.id,
+            version=rule.version,
+            category=rule.category,
+            severity=rule.severity,
+            languages=list(rule.languages),
+            description=rule.description,
+            tags=list(rule.tags),
+            source=rule.source,
+        )
+
+
+class PreviewIn(BaseModel):
+    rule: str = Field(
+        description="One rule in YAML (the same shape as an entry of a rule pack)", max_length=100_000
+    )
+    limit_calls: int = Field(500, ge=1, le=10_000, description="How many of the newest done calls to try")
+
+
+class PreviewHit(BaseModel):
+    call_id: str
+    evidence: list[dict[str, Any]]
+
+
+class PreviewOut(BaseModel):
+    rule: RuleOut
+    calls_checked: int
+    would_flag: list[PreviewHit]
+
+
+@router.get("/flags", response_model=list[FlagOut], responses=ERRORS, dependencies=[Depends(admin_only)])
+def get_flags(
+    request: Request,
+    category: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
+    severity: Literal["low", "medium", "high", "critical"] | None = None,
+    state: Literal["open", "confirmed", "dismissed"] | None = None,
+    agent_id: str | None = None,
+    after: datetime | None = None,
+    before: datetime | None = None,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> list[FlagOut]:
+    with request.app.state.services.db.session() as session:
+        flags = list_flags(session, category, severity, state, agent_id, after, before, limit, offset)
+    return [FlagOut.of(f) for f in flags]
+
+
+@router.patch("/flags/{flag_id}", response_model=FlagOut, responses=ERRORS)
+def patch_flag(
+    request: Request, flag_id: int, body: FlagReview, key: ApiKey = Depends(admin_only)
+) -> FlagOut:
+    """Confirm or dismiss a flag, with a comment; who and when are recorded."""
+    with request.app.state.services.db.session() as session:
+        return FlagOut.of(
+            review_flag(session, flag_id, body.state, body.comment, f"key {key.id} ({key.name})")
+        )
+
+
+@router.get("/rules", response_model=list[RuleOut], dependencies=[Depends(admin_only)])
+def get_rules(request: Request) -> list[RuleOut]:
+    return [RuleOut.of(rule) for rule in request.app.state.services.rules]
+
+
+@router.post(
+    "/rules/preview", response_model=PreviewOut, responses=ERRORS, dependencies=[Depends(admin_only)]
+)
+def preview_rule(request: Request, body: PreviewIn) -> PreviewOut:
+    """Run a rule over stored calls and say what it would flag, without flagging anything."""
+    try:
+        spec = yaml.safe_load(body.rule)
+        rule = parse_rule(spec if not isinstance(spec, list) else spec[0], "preview")
+    except (yaml.YAMLError, RuleError, IndexError) as exc:
+        raise HTTPException(400, f"invalid rule: {exc}") from exc
+    hits = []
+    with request.app.state.services.db.session() as session:
+        calls = list_calls(session, CallFilter(status=CallStatus.DONE), limit=body.limit_calls)
+        for call in calls:
+            transcript = load_transcript(session, call.id)
+            metrics = (call.characteristics or {}).get("metrics", {})
+            for flag in raise_flags([rule], transcript, metrics, call_metadata(call, transcript)):
+                hits.append(PreviewHit(call_id=call.id, evidence=flag.evidence))
+    return PreviewOut(rule=RuleOut.of(rule), calls_checked=len(calls), would_flag=hits)

@@ -1,0 +1,154 @@
+"""Flags: what a rule caught on a call, with evidence, and its review (open, confirmed, dismissed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .calls import _aware
+from .errors import StorageError
+from .tables import CallRow, FlagRow, utcnow
+
+STATES = ("open", "confirmed", "dismissed")
+
+
+class FlagNotFound(StorageError):
+    code = "flag_not_found"
+    status = 404
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedFlag:
+    """A rule's finding, before storage."""
+
+    rule_id: str
+    rule_version: int
+    category: str
+    severity: str
+    evidence: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    id: int
+    call_id: str
+    rule_id: str
+    rule_version: int
+    category: str
+    severity: str
+    evidence: list[dict[str, Any]]
+    state: str
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    comment: str | None
+    created_at: datetime
+
+
+def _to_flag(row: FlagRow) -> Flag:
+    return Flag(
+        row.id,
+        row.call_id,
+        row.rule_id,
+        row.rule_version,
+        row.category,
+        row.severity,
+        row.evidence,
+        row.state,
+        row.reviewed_by,
+        _aware(row.reviewed_at),
+        row.comment,
+        _aware(row.created_at) or utcnow(),
+    )
+
+
+def save_flags(
+    session: Session, call_id: str, raised: Sequence[RaisedFlag], rule_ids: Sequence[str]
+) -> list[Flag]:
+    """Make the call's flags for `rule_ids` equal `raised`: new ones added, existing ones refreshed with
+    their review kept, open flags of rules that no longer match removed. Never duplicates a flag."""
+    existing = {
+        row.rule_id: row for row in session.scalars(select(FlagRow).where(FlagRow.call_id == call_id))
+    }
+    raised_ids = {flag.rule_id for flag in raised}
+    for rule_id in set(rule_ids) - raised_ids:
+        row = existing.get(rule_id)
+        if row is not None and row.state == "open":
+            session.delete(row)
+    for flag in raised:
+        row = existing.get(flag.rule_id)
+        if row is None:
+            row = FlagRow(call_id=call_id, rule_id=flag.rule_id, state="open")
+            session.add(row)
+        row.rule_version, row.category, row.severity, row.evidence = (
+            flag.rule_version,
+            flag.category,
+            flag.severity,
+            flag.evidence,
+        )
+    session.flush()
+    return list_call_flags(session, call_id)
+
+
+def list_call_flags(session: Session, call_id: str) -> list[Flag]:
+    rows = session.scalars(select(FlagRow).where(FlagRow.call_id == call_id).order_by(FlagRow.id))
+    return [_to_flag(row) for row in rows]
+
+
+def list_flags(
+    session: Session,
+    category: str | None = None,
+    severity: str | None = None,
+    state: str | None = None,
+    agent_id: str | None = None,
+    after: datetime | None = None,
+    before: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Flag]:
+    query = select(FlagRow).join(CallRow, CallRow.id == FlagRow.call_id)
+    for column, value in (
+        (FlagRow.category, category),
+        (FlagRow.severity, severity),
+        (FlagRow.state, state),
+        (CallRow.agent_id, agent_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if after is not None:
+        query = query.where(FlagRow.created_at >= after)
+    if before is not None:
+        query = query.where(FlagRow.created_at < before)
+    query = query.order_by(FlagRow.created_at.desc(), FlagRow.id.desc()).limit(limit).offset(offset)
+    return [_to_flag(row) for row in session.scalars(query)]
+
+
+def review_flag(
+    session: Session, flag_id: int, state: str | None, comment: str | None, reviewer: str
+) -> Flag:
+    row = session.get(FlagRow, flag_id)
+    if row is None:
+        raise FlagNotFound(f"no flag with id {flag_id}")
+    if state is not None:
+        if state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+        row.state = state
+    if comment is not None:
+        row.comment = comment
+    row.reviewed_by, row.reviewed_at = reviewer[:128], utcnow()
+    session.flush()
+    return _to_flag(row)
+
+
+def delete_call_flags(session: Session, call_id: str) -> None:
+    session.execute(delete(FlagRow).where(FlagRow.call_id == call_id))
+
+
+def save_characteristics(session: Session, call_id: str, characteristics: dict[str, Any]) -> None:
+    row = session.get(CallRow, call_id)
+    if row is not None:
+        row.characteristics = characteristics
