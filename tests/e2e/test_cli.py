@@ -116,3 +116,22 @@ def test_import_then_search_and_reindex_from_the_command_line(tmp_path):
     assert reindexed.returncode == 0 and "reindexed 3 segment(s)" in reindexed.stdout
     assert json.loads(after.stdout)["total"] == 1
     assert bad.returncode == 2 and "unbalanced quote" in bad.stderr
+
+
+def test_rules_check_names_the_bad_file_and_line(tmp_path):
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    (good / "mine.yaml").write_text(
+        "rules:\n  - id: custom.one\n    category: compliance\n    severity: low\n"
+        "    when: {phrases: {role: agent, any: [guaranteed]}}\n"
+    )
+    (bad / "broken.yaml").write_text(
+        "rules:\n  - id: custom.two\n    category: compliance\n    severity: extreme\n"
+        "    when: {phrases: {any: [x]}}\n"
+    )
+    ok = run("rules", "check", str(good))
+    assert ok.returncode == 0 and "custom.one" in ok.stdout and "conduct.rude_dismissive" in ok.stdout
+    failed = run("rules", "check", str(bad))
+    assert failed.returncode == 1
+    assert f"{bad / 'broken.yaml'}:2: rule custom.two: severity must be one of" in failed.stderr

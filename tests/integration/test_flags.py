@@ -1,0 +1,128 @@
+"""Flags from real processing (the packaged base model on the scripted calls) through the API: review,
+filters, rule listing, preview, and re-applying rules without duplicates."""
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from redis import Redis
+
+from api.app import create_app
+from api.services import build_services
+from api.settings import load_settings
+from recorder.queue import CPU_QUEUE
+from storage import api_keys
+from tests.conftest import CALLS
+from transcribe.jobs import WorkerContext
+from transcribe.reanalyse import apply_rules
+from transcribe.rules.loader import load_rules
+from transcribe.settings import TranscribeSettings
+from transcribe.worker import run_worker
+
+FIXTURES = ("en_billing_dispute", "en_account_takeover", "en_rude_agent")
+
+
+@pytest.fixture
+def processed(database_url, embedded_redis_url, tmp_path, monkeypatch, base_transcriber):
+    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
+    Redis.from_url(embedded_redis_url).flushdb()
+    services = build_services(load_settings(data_dir=tmp_path))
+    with services.db.session() as session:
+        _, admin = api_keys.create_key(session, "admin", "compliance-1")
+    client = TestClient(create_app(services))
+    client.headers["Authorization"] = f"Bearer {admin}"
+    ids = {}
+    for name in FIXTURES:
+        with open(CALLS / f"{name}.stereo.wav", "rb") as audio:
+            ids[name] = client.post(
+                "/v1/calls",
+                files={"audio": (f"{name}.wav", audio, "audio/wav")},
+                data={"metadata": '{"direction": "inbound", "agent_id": "agent-7"}'},
+            ).json()["id"]
+    context = WorkerContext(
+        services.db, services.objects, base_transcriber, TranscribeSettings(), rules=services.rules
+    )
+    run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"flags-{time.monotonic_ns()}")
+    yield client, services, ids
+    services.close()
+
+
+def rule_ids(call):
+    return {flag["rule_id"] for flag in call["flags"]}
+
+
+def test_processed_calls_carry_characteristics_and_the_expected_flags(processed):
+    client, _, ids = processed
+    calls = {name: client.get(f"/v1/calls/{call_id}").json() for name, call_id in ids.items()}
+    assert all(call["status"] == "done" for call in calls.values())
+    takeover, rude, clean = calls["en_account_takeover"], calls["en_rude_agent"], calls["en_billing_dispute"]
+    assert {"suspicious.account_takeover", "suspicious.verification_refusal"} <= rule_ids(takeover)
+    assert {"conduct.rude_dismissive", "conduct.interrupts_customer"} <= rule_ids(rude)
+    assert not [f for f in clean["flags"] if f["category"] == "agent_conduct"]
+    assert "complaint.billing_dispute" in rule_ids(clean)
+    assert rude["characteristics"]["metrics"]["interruptions_by_agent"] >= 2
+    assert len(clean["characteristics"]["loudness_dbfs_per_second"]["customer"]) == 40
+    evidence = next(f for f in takeover["flags"] if f["rule_id"] == "suspicious.account_takeover")["evidence"]
+    assert any(
+        e["role"] == "customer" and 5 < e["start"] < 12 for e in evidence
+    )  # "change the bank account" at 6 s
+
+
+def test_flags_are_listed_filtered_and_reviewed(processed):
+    client, _, ids = processed
+    suspicious = client.get("/v1/flags", params={"category": "suspicious_customer"}).json()
+    assert suspicious and {f["call_id"] for f in suspicious} == {ids["en_account_takeover"]}
+    assert client.get("/v1/flags", params={"agent_id": "nobody"}).json() == []
+    flag = suspicious[0]
+    reviewed = client.patch(
+        f"/v1/flags/{flag['id']}", json={"state": "confirmed", "comment": "called the customer"}
+    )
+    assert reviewed.status_code == 200
+    body = reviewed.json()
+    assert (body["state"], body["comment"]) == ("confirmed", "called the customer")
+    assert "compliance-1" in body["reviewed_by"] and body["reviewed_at"]
+    assert client.get("/v1/flags", params={"state": "confirmed"}).json()[0]["id"] == flag["id"]
+    assert client.patch("/v1/flags/999999", json={"state": "dismissed"}).status_code == 404
+    assert client.patch(f"/v1/flags/{flag['id']}", json={"state": "maybe"}).status_code == 422
+
+
+def test_rules_are_listed_and_previewed(processed):
+    client, _, ids = processed
+    rules = client.get("/v1/rules").json()
+    assert {"conduct.rude_dismissive", "suspicious.account_takeover"} <= {r["id"] for r in rules}
+    preview = client.post(
+        "/v1/rules/preview",
+        json={
+            "rule": """
+id: custom.technical_team
+category: complaint
+severity: low
+when:
+  phrases: {role: agent, any: [technical team]}
+"""
+        },
+    ).json()
+    assert preview["calls_checked"] == 3
+    assert [hit["call_id"] for hit in preview["would_flag"]] == [ids["en_rude_agent"]]
+    assert client.get("/v1/flags", params={"category": "complaint"}).json()  # preview flagged nothing new
+    bad = client.post("/v1/rules/preview", json={"rule": "id: x\ncategory: nope\nseverity: low\nwhen: {}"})
+    assert bad.status_code == 400 and "category must be one of" in bad.json()["detail"]
+
+
+def test_reapplying_rules_adds_new_flags_once_and_keeps_reviews(processed, tmp_path):
+    client, services, ids = processed
+    flag = client.get("/v1/flags", params={"category": "suspicious_customer"}).json()[0]
+    client.patch(f"/v1/flags/{flag['id']}", json={"state": "dismissed"})
+    (tmp_path / "mine.yaml").write_text(
+        "rules:\n  - id: custom.technical_team\n    category: complaint\n    severity: low\n"
+        "    when: {phrases: {role: agent, any: [technical team]}}\n"
+    )
+    rules = load_rules([tmp_path])
+    for _ in range(2):
+        checked, _ = apply_rules(services.db, rules)
+        assert checked == 3
+    rude = client.get(f"/v1/calls/{ids['en_rude_agent']}").json()
+    assert [f["rule_id"] for f in rude["flags"]].count("custom.technical_team") == 1
+    again = client.get("/v1/flags", params={"state": "dismissed"}).json()
+    assert [f["id"] for f in again] == [flag["id"]]
