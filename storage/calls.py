@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -259,3 +259,17 @@ def mark_transcript_edited(session: Session, call_id: str, source: str, editor: 
 
 def mark_transcript_from_model(session: Session, call_id: str) -> None:
     _set(session, call_id, transcript_source="model")
+
+
+def count_recent_calls(session: Session, customer_number: str, until: datetime, days: float) -> int:
+    """Calls from this customer number that started in the `days` before `until` (inclusive)."""
+    since = until - timedelta(days=days)
+    moment = func.coalesce(CallRow.started_at, CallRow.created_at)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(CallRow)
+            .where(CallRow.customer_number == customer_number, moment > since, moment <= until)
+        )
+        or 0
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -12,7 +12,7 @@ from storage.records import Call, Transcript
 from .audio import Audio
 from .characteristics import measure
 from .rules.evaluate import CallFacts, evaluate
-from .rules.model import Evidence, Rule
+from .rules.model import Evidence, Rule, history_conditions
 
 
 def call_metadata(call: Call, transcript: Transcript) -> dict[str, str | float | None]:
@@ -35,13 +35,22 @@ def evidence_json(evidence: Evidence) -> dict[str, Any]:
     return fields
 
 
+def history_facts(rules: Sequence[Rule], call: Call, count: Callable[[str, float], int]) -> dict[str, int]:
+    """The caller-history counts the rules ask for; `count(customer_number, days)` asks the database."""
+    if not call.customer_number:
+        return {}
+    wanted = {h.key: h for rule in rules for h in history_conditions(rule.when)}
+    return {key: count(call.customer_number, h.within_days) for key, h in wanted.items()}
+
+
 def raise_flags(
     rules: Sequence[Rule],
     transcript: Transcript,
     metrics: dict[str, float],
     metadata: dict[str, str | float | None],
+    history: dict[str, int] | None = None,
 ) -> list[RaisedFlag]:
-    hits = evaluate(rules, CallFacts(transcript, metrics, metadata))
+    hits = evaluate(rules, CallFacts(transcript, metrics, metadata, history or {}))
     return [
         RaisedFlag(
             h.rule.id,
@@ -55,8 +64,14 @@ def raise_flags(
 
 
 def analyse(
-    call: Call, transcript: Transcript, audio: Audio | None, rules: Sequence[Rule]
+    call: Call,
+    transcript: Transcript,
+    audio: Audio | None,
+    rules: Sequence[Rule],
+    history: dict[str, int] | None = None,
 ) -> tuple[dict[str, Any], list[RaisedFlag]]:
     characteristics = measure(transcript, audio)
-    flags = raise_flags(rules, transcript, characteristics["metrics"], call_metadata(call, transcript))
+    flags = raise_flags(
+        rules, transcript, characteristics["metrics"], call_metadata(call, transcript), history
+    )
     return characteristics, flags

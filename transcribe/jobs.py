@@ -29,6 +29,7 @@ from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
 from .pipeline import CallOptions, Timings, overall, transcribe_audio
+from .reanalyse import caller_history
 from .rules.loader import load_rules
 from .rules.model import Rule
 from .settings import TranscribeSettings
@@ -126,7 +127,8 @@ def process_call(call_id: str) -> dict:
             call_records.mark_transcript_from_model(session, call_id)
         timings.measure("save", started)
         started = time.perf_counter()
-        characteristics, flags = analyse(call, transcript, audio, context.rules)
+        history = caller_history(session, context.rules, call)
+        characteristics, flags = analyse(call, transcript, audio, context.rules, history)
         save_characteristics(session, call_id, characteristics)
         save_flags(session, call_id, flags, [rule.id for rule in context.rules])
         timings.measure("analyse", started)

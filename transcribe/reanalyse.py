@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from storage.calls import CallFilter, list_calls
+from sqlalchemy.orm import Session
+
+from storage.calls import CallFilter, count_recent_calls, list_calls
 from storage.database import Database
 from storage.flags import save_characteristics, save_flags
-from storage.records import CallStatus
+from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript
 
-from .analyse import call_metadata, raise_flags
+from .analyse import call_metadata, history_facts, raise_flags
 from .characteristics import measure
 from .rules.model import Rule
 
 BATCH = 200
+
+
+def caller_history(session: Session, rules: Sequence[Rule], call: Call) -> dict[str, int]:
+    """Counts of this caller's calls that the rules' history conditions need, from the database."""
+    moment = call.started_at or call.created_at
+    return history_facts(rules, call, lambda number, days: count_recent_calls(session, number, moment, days))
 
 
 def apply_rules(
@@ -40,7 +48,11 @@ def apply_rules(
                     characteristics = measure(transcript)
                     save_characteristics(session, call.id, characteristics)
                 flags = raise_flags(
-                    rules, transcript, characteristics["metrics"], call_metadata(call, transcript)
+                    rules,
+                    transcript,
+                    characteristics["metrics"],
+                    call_metadata(call, transcript),
+                    caller_history(session, rules, call),
                 )
                 save_flags(session, call.id, flags, rule_ids)
                 raised += len(flags)

@@ -15,6 +15,7 @@ from storage.flags import list_flags, review_flag
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
 from transcribe.analyse import call_metadata, raise_flags
+from transcribe.reanalyse import caller_history
 from transcribe.rules.loader import RuleError, parse_rule
 from transcribe.rules.model import Rule
 
@@ -121,6 +122,7 @@ def preview_rule(request: Request, body: PreviewIn) -> PreviewOut:
         for call in calls:
             transcript = load_transcript(session, call.id)
             metrics = (call.characteristics or {}).get("metrics", {})
-            for flag in raise_flags([rule], transcript, metrics, call_metadata(call, transcript)):
+            history = caller_history(session, [rule], call)
+            for flag in raise_flags([rule], transcript, metrics, call_metadata(call, transcript), history):
                 hits.append(PreviewHit(call_id=call.id, evidence=flag.evidence))
     return PreviewOut(rule=RuleOut.of(rule), calls_checked=len(calls), would_flag=hits)

@@ -256,3 +256,23 @@ def _call_record(transcript):
         created_at=now,
         updated_at=now,
     )
+
+
+def test_history_condition_counts_calls_from_the_same_number():
+    from transcribe.analyse import history_facts
+
+    rule = next(r for r in RULES if r.id == "suspicious.repeat_caller")
+    record = _call_record(call("en", (0, "customer", "hello")))
+    asked = []
+
+    def count(number, days):
+        asked.append((number, days))
+        return 5
+
+    record = type(record)(**{**{f: getattr(record, f) for f in record.__slots__}, "customer_number": "+972501"})
+    history = history_facts([rule], record, count)
+    assert asked == [("+972501", 7.0)] and history == {"customer_number:7": 5}
+    transcript = call("en", (0, "customer", "hello"))
+    flags = raise_flags([rule], transcript, measure(transcript)["metrics"], {}, history)
+    assert flags[0].evidence[0]["detail"] == "5 calls from this customer number in 7 days"
+    assert not raise_flags([rule], transcript, measure(transcript)["metrics"], {}, {"customer_number:7": 4})

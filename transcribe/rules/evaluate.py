@@ -11,7 +11,7 @@ from storage.search_index import edit_distance
 from storage.terms import query_forms, word_forms
 from storage.text import normalize
 
-from .model import AllOf, AnyOf, Condition, Evidence, Hit, Metadata, Metric, Phrases, Rule
+from .model import AllOf, AnyOf, Condition, Evidence, History, Hit, Metadata, Metric, Phrases, Rule
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -30,6 +30,7 @@ class CallFacts:
     transcript: Transcript
     metrics: dict[str, float]
     metadata: dict[str, str | float | None] = field(default_factory=dict)
+    history: dict[str, int] = field(default_factory=dict)  # History.key -> calls counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,22 @@ def _check(condition: Condition, facts: CallFacts) -> _Outcome:
         else:
             ok = COMPARE[condition.op](str(actual), str(condition.value))  # type: ignore[arg-type]
         return _Outcome(ok, (Evidence("metadata", metric=condition.field, value=str(actual)),) if ok else ())
+    if isinstance(condition, History):
+        count = facts.history.get(condition.key, 0)
+        if count < condition.min_calls:
+            return _Outcome(False)
+        return _Outcome(
+            True,
+            (
+                Evidence(
+                    "history",
+                    metric=f"calls_same_{condition.same}",
+                    value=count,
+                    detail=f"{count} calls from this {condition.same.replace('_', ' ')} "
+                    f"in {condition.within_days:g} days",
+                ),
+            ),
+        )
     if isinstance(condition, AllOf):
         outcomes = [_check(child, facts) for child in condition.conditions]
         if all(o.matched for o in outcomes):

@@ -19,6 +19,7 @@ from .model import (
     AllOf,
     AnyOf,
     Condition,
+    History,
     Metadata,
     Metric,
     Not,
@@ -84,7 +85,9 @@ def _condition(spec: Any, where: str, line: Any) -> Condition:
     keys = [k for k in spec if k != "__line__"]
     if len(keys) != 1:
         raise _fail(
-            where, line, f"a condition has exactly one of all/any/not/phrases/metric/metadata, got {keys}"
+            where,
+            line,
+            f"a condition has exactly one of all/any/not/phrases/metric/metadata/history, got {keys}",
         )
     kind, body = keys[0], spec[keys[0]]
     if kind in ("all", "any"):
@@ -104,6 +107,15 @@ def _condition(spec: Any, where: str, line: Any) -> Condition:
         if body.get("op") not in OPERATORS or not isinstance(body.get("value"), int | float):
             raise _fail(where, line, f"metric needs op ({' '.join(OPERATORS)}) and a numeric value")
         return Metric(body["name"], body["op"], float(body["value"]))
+    if kind == "history":
+        if not isinstance(body, dict) or body.get("same") != "customer_number":
+            raise _fail(where, line, "history needs `same: customer_number`")
+        min_calls, days = body.get("min_calls"), body.get("within_days")
+        if not isinstance(min_calls, int) or min_calls < 2:
+            raise _fail(where, line, "history min_calls must be a whole number of at least 2")
+        if not isinstance(days, int | float) or days <= 0:
+            raise _fail(where, line, "history within_days must be a positive number")
+        return History("customer_number", min_calls, float(days))
     if kind == "metadata":
         if not isinstance(body, dict) or body.get("field") not in METADATA_FIELDS:
             raise _fail(where, line, f"metadata field must be one of: {', '.join(METADATA_FIELDS)}")

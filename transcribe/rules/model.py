@@ -39,6 +39,19 @@ class Metadata:
 
 
 @dataclass(frozen=True, slots=True)
+class History:
+    """This caller's earlier calls: at least min_calls (this one included) within the last within_days."""
+
+    same: str  # "customer_number"
+    min_calls: int
+    within_days: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.same}:{self.within_days:g}"
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     conditions: tuple[Condition, ...]
 
@@ -53,7 +66,18 @@ class Not:
     condition: Condition
 
 
-Condition = Phrases | Metric | Metadata | AllOf | AnyOf | Not
+Condition = Phrases | Metric | Metadata | History | AllOf | AnyOf | Not
+
+
+def history_conditions(condition: Condition) -> list[History]:
+    """Every history condition in a tree, so the caller can look up exactly the counts it needs."""
+    if isinstance(condition, History):
+        return [condition]
+    if isinstance(condition, AllOf | AnyOf):
+        return [h for child in condition.conditions for h in history_conditions(child)]
+    if isinstance(condition, Not):
+        return history_conditions(condition.condition)
+    return []
 
 
 @dataclass(frozen=True, slots=True)
