@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .errors import CallNotFound
 from .records import Call, CallStatus, NewCall
 from .tables import CallRow, FlagRow, JobAttemptRow, SegmentRow, utcnow
+from .times import as_utc
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -142,9 +143,9 @@ def list_calls(
         if value is not None:
             query = query.where(column == value)
     if where.created_after:
-        query = query.where(CallRow.created_at >= where.created_after)
+        query = query.where(CallRow.created_at >= as_utc(where.created_after))
     if where.created_before:
-        query = query.where(CallRow.created_at < where.created_before)
+        query = query.where(CallRow.created_at < as_utc(where.created_before))
     if before is not None:
         created_at, call_id = before
         query = query.where(

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .calls import _aware
 from .errors import StorageError
 from .tables import CallRow, FlagRow, utcnow
+from .times import as_utc
 
 STATES = ("open", "confirmed", "dismissed")
 
@@ -120,9 +121,9 @@ def list_flags(
         if value is not None:
             query = query.where(column == value)
     if after is not None:
-        query = query.where(FlagRow.created_at >= after)
+        query = query.where(FlagRow.created_at >= as_utc(after))
     if before is not None:
-        query = query.where(FlagRow.created_at < before)
+        query = query.where(FlagRow.created_at < as_utc(before))
     query = query.order_by(FlagRow.created_at.desc(), FlagRow.id.desc()).limit(limit).offset(offset)
     return [_to_flag(row) for row in session.scalars(query)]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
 
 from sqlalchemy import DateTime, Float, String, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -24,6 +23,7 @@ from .search_query import AnyOf, Clause, Phrase, Query, Word, parse_query
 from .tables import SearchTermRow, SegmentRow
 from .terms import query_forms, word_forms
 from .text import normalize
+from .times import as_utc
 
 MAX_FUZZY_EXPANSIONS = 20
 ORDERS = ("relevance", "date")
@@ -208,10 +208,10 @@ def _call_filters(query: Query, params: dict) -> list[str]:
             params[f"f_{column}"] = value
     if f.after is not None:
         conditions.append("coalesce(calls.started_at, calls.created_at) >= :f_after")
-        params["f_after"] = f.after.astimezone(UTC)
+        params["f_after"] = as_utc(f.after)
     if f.before is not None:
         conditions.append("coalesce(calls.started_at, calls.created_at) < :f_before")
-        params["f_before"] = f.before.astimezone(UTC)
+        params["f_before"] = as_utc(f.before)
     if f.min_duration is not None:
         conditions.append("calls.duration >= :f_min_duration")
         params["f_min_duration"] = f.min_duration

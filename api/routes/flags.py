@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from storage.api_keys import ApiKey
@@ -83,7 +83,7 @@ def get_flags(
     after: datetime | None = None,
     before: datetime | None = None,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[FlagOut]:
     with request.app.state.services.db.session() as session:
         flags = list_flags(session, category, severity, state, agent_id, after, before, limit, offset)
@@ -92,7 +92,10 @@ def get_flags(
 
 @router.patch("/flags/{flag_id}", response_model=FlagOut, responses=ERRORS)
 def patch_flag(
-    request: Request, flag_id: int, body: FlagReview, key: ApiKey = Depends(admin_only)
+    request: Request,
+    flag_id: Annotated[int, Path(ge=1, le=2**62)],
+    body: FlagReview,
+    key: ApiKey = Depends(admin_only),
 ) -> FlagOut:
     """Confirm or dismiss a flag, with a comment; who and when are recorded."""
     with request.app.state.services.db.session() as session:

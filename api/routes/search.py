@@ -38,7 +38,7 @@ def _offset(cursor: str | None) -> int:
         return 0
     try:
         kind, value = base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)
-        if kind != "o" or int(value) < 0:
+        if kind != "o" or not 0 <= int(value) <= 1_000_000:
             raise ValueError(cursor)
         return int(value)
     except (ValueError, UnicodeDecodeError) as exc:

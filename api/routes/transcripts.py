@@ -6,9 +6,9 @@ again on the call.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
@@ -25,22 +25,23 @@ from ..schemas import CallCreated, ErrorOut, TranscriptOut
 router = APIRouter(prefix="/v1/calls", tags=["transcripts"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)}
 RoleName = Literal["agent", "customer", "other"]
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: longer than any recording, far from float overflow in renderers
 
 
 class CallWithoutAudio(CallMetadata):
-    duration: float = Field(0.0, ge=0, description="Call length in seconds, when known")
+    duration: float = Field(0.0, ge=0, le=MAX_SECONDS, description="Call length in seconds, when known")
 
 
 class WordIn(BaseModel):
-    start: float = Field(ge=0)
-    end: float = Field(ge=0)
+    start: float = Field(ge=0, le=MAX_SECONDS)
+    end: float = Field(ge=0, le=MAX_SECONDS)
     word: str = Field(min_length=1, max_length=200)
     probability: float = Field(1.0, ge=0, le=1)
 
 
 class SegmentIn(BaseModel):
-    start: float = Field(ge=0)
-    end: float = Field(ge=0)
+    start: float = Field(ge=0, le=MAX_SECONDS)
+    end: float = Field(ge=0, le=MAX_SECONDS)
     speaker: str = Field(min_length=1, max_length=32)
     role: RoleName
     channel: int | None = Field(None, ge=0, le=1)
@@ -64,7 +65,7 @@ class TranscriptIn(BaseModel):
     """The transcript JSON of GET /v1/calls/{id}/transcript."""
 
     language: str = Field(pattern=r"^[a-z]{2,3}$")
-    duration: float = Field(ge=0)
+    duration: float = Field(ge=0, le=MAX_SECONDS)
     speakers: list[SpeakerIn] = []
     segments: list[SegmentIn] = Field(max_length=100_000)
 
@@ -144,7 +145,11 @@ def put_transcript(
 
 @router.patch("/{call_id}/segments/{index}", response_model=TranscriptOut, responses=ERRORS)
 def patch_segment(
-    request: Request, call_id: str, index: int, body: SegmentPatch, key: ApiKey = Depends(admin_only)
+    request: Request,
+    call_id: str,
+    index: Annotated[int, Path(ge=0, le=1_000_000)],
+    body: SegmentPatch,
+    key: ApiKey = Depends(admin_only),
 ) -> JSONResponse:
     """Correct one segment: its words, its speaker, or its role."""
     with request.app.state.services.db.session() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +59,8 @@ def callrec_up(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Ru
                 key = line.split(": ", 1)[1].strip()
                 break
         assert key, "callrec up printed no admin key"
+        # Keep reading: uvicorn's access log goes to stdout, and a full pipe would stall the server.
+        threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()  # type: ignore[union-attr]
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
