@@ -23,8 +23,9 @@ MAX_CLAUSES = 32
 ROLES = ("agent", "customer", "other")
 DIRECTIONS = ("inbound", "outbound", "internal")
 STATUSES = ("queued", "processing", "done", "failed")
+FLAG_CATEGORIES = ("agent_conduct", "suspicious_customer", "complaint", "compliance")
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
-_FIELD = re.compile(r"^(speaker|agent|customer|direction|language|lang|status|after|before):(.+)$")
+_FIELD = re.compile(r"^(speaker|agent|customer|direction|language|lang|status|after|before|flag):(.+)$")
 _DURATION = re.compile(r"^duration([<>])(\d+(?:\.\d+)?)$")
 
 
@@ -60,6 +61,7 @@ class Filters:
     before: datetime | None = None
     min_duration: float | None = None
     max_duration: float | None = None
+    flag: str | None = None  # a flag category the call carries (not dismissed)
 
     def merged(self, other: Filters) -> Filters:
         """Values set in `other` win (query-string parameters over the same filters typed in q)."""
@@ -143,6 +145,10 @@ def _apply_field(filters: Filters, name: str, value: str) -> Filters:
         return replace(filters, after=_date(value, name))
     if name == "before":
         return replace(filters, before=_date(value, name))
+    if name == "flag":
+        if value not in FLAG_CATEGORIES:
+            raise InvalidQuery(f"flag: must be one of {', '.join(FLAG_CATEGORIES)}, got {value!r}")
+        return replace(filters, flag=value)
     if name == "agent":
         return replace(filters, agent_id=value)
     return replace(filters, customer_number=value)

@@ -126,3 +126,13 @@ def test_reapplying_rules_adds_new_flags_once_and_keeps_reviews(processed, tmp_p
     assert [f["rule_id"] for f in rude["flags"]].count("custom.technical_team") == 1
     again = client.get("/v1/flags", params={"state": "dismissed"}).json()
     assert [f["id"] for f in again] == [flag["id"]]
+
+
+def test_search_filters_by_flag_category(processed):
+    client, _, ids = processed
+    suspicious = client.get("/v1/search", params={"q": "verification flag:suspicious_customer"}).json()
+    assert [r["call_id"] for r in suspicious["results"]] == [ids["en_account_takeover"]]
+    conduct = client.get("/v1/search", params={"q": "problem", "flag": "agent_conduct"}).json()
+    assert ids["en_rude_agent"] in [r["call_id"] for r in conduct["results"]]
+    assert ids["en_billing_dispute"] not in [r["call_id"] for r in conduct["results"]]
+    assert client.get("/v1/search", params={"q": "x flag:gossip"}).status_code == 400
