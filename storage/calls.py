@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,6 +125,12 @@ class CallFilter:
     external_id: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    flag_category: str | None = None  # carries a flag of this category that is not dismissed
+    # (metric name, operator, value) on the stored characteristics, e.g. ("interruptions_by_agent", ">=", 2)
+    metrics: tuple[tuple[str, str, float], ...] = ()
+
+
+_METRIC_OPERATORS = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "==": "__eq__"}
 
 
 def list_calls(
@@ -146,6 +152,17 @@ def list_calls(
         query = query.where(CallRow.created_at >= as_utc(where.created_after))
     if where.created_before:
         query = query.where(CallRow.created_at < as_utc(where.created_before))
+    if where.flag_category:
+        query = query.where(
+            exists().where(
+                FlagRow.call_id == CallRow.id,
+                FlagRow.category == where.flag_category,
+                FlagRow.state != "dismissed",
+            )
+        )
+    for name, op, threshold in where.metrics:
+        metric = CallRow.characteristics["metrics"][name].as_float()
+        query = query.where(getattr(metric, _METRIC_OPERATORS[op])(threshold))
     if before is not None:
         created_at, call_id = before
         query = query.where(

@@ -213,8 +213,10 @@ def _call_filters(query: Query, params: dict) -> list[str]:
         conditions.append("coalesce(calls.started_at, calls.created_at) < :f_before")
         params["f_before"] = as_utc(f.before)
     if f.flag is not None:
-        conditions.append("EXISTS (SELECT 1 FROM flags WHERE flags.call_id = calls.id "
-                          "AND flags.category = :f_flag AND flags.state != 'dismissed')")
+        conditions.append(
+            "EXISTS (SELECT 1 FROM flags WHERE flags.call_id = calls.id "
+            "AND flags.category = :f_flag AND flags.state != 'dismissed')"
+        )
         params["f_flag"] = f.flag
     if f.min_duration is not None:
         conditions.append("calls.duration >= :f_min_duration")

@@ -20,6 +20,7 @@ from storage.calls import CallFilter
 from storage.flags import list_call_flags
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
+from transcribe.characteristics import METRICS
 from transcribe.formats import MEDIA_TYPES, render, to_json
 
 from ..auth import admin_only, uploader
@@ -104,6 +105,18 @@ async def upload_call(request: Request, key: ApiKey = Depends(uploader)) -> JSON
     return JSONResponse(created, status_code=201 if result.created else 200)
 
 
+_METRIC_FILTER = re.compile(r"^([a-z_]+)(>=|<=|==|>|<)(-?\d+(?:\.\d+)?)$")
+
+
+def _metric_filter(text: str) -> tuple[str, str, float]:
+    match = _METRIC_FILTER.match(text.replace(" ", ""))
+    if not match or match.group(1) not in METRICS:
+        raise HTTPException(
+            400, f"metric filter {text!r}: use NAME>=VALUE with NAME one of {', '.join(METRICS)}"
+        )
+    return match.group(1), match.group(2), float(match.group(3))
+
+
 def _encode_cursor(created_at: datetime, call_id: str) -> str:
     return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{call_id}".encode()).decode()
 
@@ -127,6 +140,8 @@ def list_calls(
     external_id: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
+    flag: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
+    metric: list[str] = Query([], description="Characteristic thresholds, e.g. interruptions_by_agent>=2"),
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
 ) -> CallPage:
@@ -140,6 +155,8 @@ def list_calls(
         external_id=external_id,
         created_after=created_after,
         created_before=created_before,
+        flag_category=flag,
+        metrics=tuple(_metric_filter(m) for m in metric),
     )
     before = _decode_cursor(cursor) if cursor else None
     with _services(request).db.session() as session:

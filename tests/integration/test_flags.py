@@ -136,3 +136,14 @@ def test_search_filters_by_flag_category(processed):
     assert ids["en_rude_agent"] in [r["call_id"] for r in conduct["results"]]
     assert ids["en_billing_dispute"] not in [r["call_id"] for r in conduct["results"]]
     assert client.get("/v1/search", params={"q": "x flag:gossip"}).status_code == 400
+
+
+def test_calls_are_listed_by_flag_category_and_characteristics(processed):
+    client, _, ids = processed
+    listed = lambda **params: {c["id"] for c in client.get("/v1/calls", params=params).json()["items"]}  # noqa: E731
+    assert listed(flag="suspicious_customer") == {ids["en_account_takeover"]}
+    assert listed(metric="interruptions_by_agent>=2") == {ids["en_rude_agent"]}
+    assert listed(metric=["interruptions_by_agent<1", "talk_share_agent>0.5"]) >= {ids["en_billing_dispute"]}
+    assert ids["en_rude_agent"] not in listed(metric=["interruptions_by_agent<1"])
+    refused = client.get("/v1/calls", params={"metric": "mood>3"})
+    assert refused.status_code == 400 and "interruptions_by_agent" in refused.json()["detail"]
