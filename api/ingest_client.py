@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,16 +51,22 @@ def post_recording(client: httpx.Client, path: Path, metadata: dict) -> IngestOu
     )
 
 
-def ingest_paths(
-    url: str, key: str, paths: list[Path], metadata: dict, show_progress: bool = True
+def post_each(
+    url: str,
+    key: str,
+    files: list[Path],
+    label: str,
+    post: Callable[[httpx.Client, Path], IngestOutcome],
+    show_progress: bool = True,
 ) -> list[IngestOutcome]:
-    recordings = find_recordings(paths)
+    """Post each file with `post`, one after another, behind a progress bar; an unreachable server is an
+    outcome of its own, so one bad file never stops the batch."""
     outcomes = []
     headers = {"Authorization": f"Bearer {key}"}
     with (
         httpx.Client(base_url=url, headers=headers, timeout=httpx.Timeout(300, connect=10)) as client,
         Progress(
-            TextColumn("[bold]ingest"),
+            TextColumn(f"[bold]{label}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
@@ -68,15 +74,28 @@ def ingest_paths(
             disable=not show_progress,
         ) as progress,
     ):
-        task = progress.add_task("", total=len(recordings))
-        for path in recordings:
+        task = progress.add_task("", total=len(files))
+        for path in files:
             progress.update(task, description=path.name)
             try:
-                outcomes.append(post_recording(client, path, metadata))
+                outcomes.append(post(client, path))
             except httpx.HTTPError as exc:
                 outcomes.append(IngestOutcome(path, 0, None, f"could not reach {url}: {exc}"))
             progress.advance(task)
     return outcomes
+
+
+def ingest_paths(
+    url: str, key: str, paths: list[Path], metadata: dict, show_progress: bool = True
+) -> list[IngestOutcome]:
+    return post_each(
+        url,
+        key,
+        find_recordings(paths),
+        "ingest",
+        lambda client, path: post_recording(client, path, metadata),
+        show_progress,
+    )
 
 
 def import_transcript(client: httpx.Client, path: Path) -> IngestOutcome:
@@ -112,25 +131,4 @@ def import_paths(url: str, key: str, paths: list[Path], show_progress: bool = Tr
             files.append(path)
         else:
             raise FileNotFoundError(f"{path} does not exist")
-    outcomes = []
-    headers = {"Authorization": f"Bearer {key}"}
-    with (
-        httpx.Client(base_url=url, headers=headers, timeout=httpx.Timeout(120, connect=10)) as client,
-        Progress(
-            TextColumn("[bold]import"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            TextColumn("{task.description}"),
-            disable=not show_progress,
-        ) as progress,
-    ):
-        task = progress.add_task("", total=len(files))
-        for path in files:
-            progress.update(task, description=path.name)
-            try:
-                outcomes.append(import_transcript(client, path))
-            except httpx.HTTPError as exc:
-                outcomes.append(IngestOutcome(path, 0, None, f"could not reach {url}: {exc}"))
-            progress.advance(task)
-    return outcomes
+    return post_each(url, key, files, "import", import_transcript, show_progress)

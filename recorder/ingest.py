@@ -6,11 +6,12 @@ import hashlib
 import logging
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
+from typing import Any
 
 from storage import calls as call_records
 from storage.database import Database
@@ -85,16 +86,9 @@ class Ingestor:
         key = f"calls/{datetime.now(UTC):%Y/%m/%d}/{call_id}/original{suffix if suffix.isascii() else ''}"
         with open(upload.path, "rb") as stream:
             self.objects.put(key, stream, content_type=_content_type(info.format), sha256=upload.sha256)
-        new = NewCall(
-            source=metadata.source,
-            external_id=metadata.external_id,
-            direction=metadata.direction,
-            agent_id=metadata.agent_id,
-            customer_number=metadata.customer_number,
-            started_at=metadata.started_at,
-            channel_roles=tuple(roles),
-            language_hint=metadata.language,
-            extra=metadata.extra,
+        new = new_call(
+            metadata,
+            roles,
             audio_key=key,
             audio_sha256=upload.sha256,
             audio_size=upload.size,
@@ -130,16 +124,9 @@ class Ingestor:
         existing = self.existing_call(metadata)
         if existing is not None:
             return IngestResult(existing, created=False)
-        new = NewCall(
-            source=metadata.source,
-            external_id=metadata.external_id,
-            direction=metadata.direction,
-            agent_id=metadata.agent_id,
-            customer_number=metadata.customer_number,
-            started_at=metadata.started_at,
-            channel_roles=tuple(metadata.channel_roles or ()),
-            language_hint=metadata.language,
-            extra=metadata.extra,
+        new = new_call(
+            metadata,
+            metadata.channel_roles or [],
             audio_key="",
             audio_sha256="",
             audio_size=0,
@@ -198,6 +185,22 @@ class Spool:
     def finish(self) -> SpooledUpload:
         self._file.close()
         return SpooledUpload(self.path, self.filename, self.size, self._hash.hexdigest())
+
+
+def new_call(metadata: CallMetadata, roles: Sequence[str], **audio: Any) -> NewCall:
+    """The record of a call: the sender's metadata, the channel roles decided, and the audio facts."""
+    return NewCall(
+        source=metadata.source,
+        external_id=metadata.external_id,
+        direction=metadata.direction,
+        agent_id=metadata.agent_id,
+        customer_number=metadata.customer_number,
+        started_at=metadata.started_at,
+        channel_roles=tuple(roles),
+        language_hint=metadata.language,
+        extra=metadata.extra,
+        **audio,
+    )
 
 
 def _content_type(audio_format: str) -> str:
