@@ -6,11 +6,13 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from .ingest_client import IngestOutcome
 from .settings import Settings, load_settings
 
 app = typer.Typer(
@@ -186,6 +188,24 @@ def transcribe(
         typer.echo(to_txt(transcript), nl=False)
 
 
+def _server(config: Path | None, url: str | None, key: str | None) -> tuple[str, str]:
+    """The server and key for commands that post to a running callrec: options, else settings."""
+    settings = _settings(config).api
+    url, key = url or settings.url, key or settings.key
+    if not key:
+        typer.echo("callrec: no API key: pass --key or set CALLREC_API_KEY", err=True)
+        raise typer.Exit(2)
+    return url, key
+
+
+def _batch(run: Callable[[], list[IngestOutcome]]) -> list[IngestOutcome]:
+    try:
+        return run()
+    except FileNotFoundError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders of recordings")],
@@ -199,22 +219,14 @@ def ingest(
     """Post recordings to a running server; re-running skips what was already ingested."""
     from .ingest_client import ingest_paths
 
-    settings = _settings(config).api
-    url, key = url or settings.url, key or settings.key
-    if not key:
-        typer.echo("callrec: no API key: pass --key or set CALLREC_API_KEY", err=True)
-        raise typer.Exit(2)
+    url, key = _server(config, url, key)
     try:
         extra = json.loads(metadata)
         assert isinstance(extra, dict)
     except (ValueError, AssertionError) as exc:
         typer.echo("callrec: --metadata must be a JSON object", err=True)
         raise typer.Exit(2) from exc
-    try:
-        outcomes = ingest_paths(url, key, paths, extra, show_progress=sys.stderr.isatty())
-    except FileNotFoundError as exc:
-        typer.echo(f"callrec: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    outcomes = _batch(lambda: ingest_paths(url, key, paths, extra, show_progress=sys.stderr.isatty()))
     failed = [o for o in outcomes if o.status not in (200, 201)]
     created = sum(o.status == 201 for o in outcomes)
     for outcome in outcomes:
@@ -241,16 +253,8 @@ def import_transcripts(
     """Import transcripts made elsewhere (the transcript JSON, plus an optional "call" metadata object)."""
     from .ingest_client import import_paths
 
-    settings = _settings(config).api
-    url, key = url or settings.url, key or settings.key
-    if not key:
-        typer.echo("callrec: no API key: pass --key or set CALLREC_API_KEY", err=True)
-        raise typer.Exit(2)
-    try:
-        outcomes = import_paths(url, key, paths, show_progress=sys.stderr.isatty())
-    except FileNotFoundError as exc:
-        typer.echo(f"callrec: {exc}", err=True)
-        raise typer.Exit(2) from exc
+    url, key = _server(config, url, key)
+    outcomes = _batch(lambda: import_paths(url, key, paths, show_progress=sys.stderr.isatty()))
     failed = [o for o in outcomes if o.detail != "imported"]
     for outcome in outcomes:
         mark = "imported" if outcome.detail == "imported" else f"FAILED {outcome.status}"
