@@ -310,31 +310,40 @@ def main() -> None:
     parser.add_argument("--segments", type=int, default=100_000)
     parser.add_argument("--backend", default="sqlite", help="sqlite, or a PostgreSQL URL")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep", help="keep the database (SQLite: a file path; PostgreSQL: a database name) and reuse it next time"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     cleanup = None
+    reuse = False
     if args.backend == "sqlite":
-        folder = tempfile.mkdtemp()
-        url = f"sqlite:///{folder}/bench.db"
+        path = Path(args.keep) if args.keep else Path(tempfile.mkdtemp()) / "bench.db"
+        reuse = path.exists()
+        url = f"sqlite:///{path}"
     else:
         base = make_url(args.backend.replace("postgresql://", "postgresql+psycopg://", 1))
-        name = f"callrec_bench_{uuid.uuid4().hex[:8]}"
+        name = args.keep or f"callrec_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            reuse = bool(connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}))
+            if not reuse:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = base.set(database=name).render_as_string(hide_password=False)
 
         def cleanup() -> None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not args.keep:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     db = Database(url)
     db.migrate()
     try:
-        rate = load(db, args.segments, rng)
+        rate = None if reuse else load(db, args.segments, rng)
         print(
             f"backend: {'sqlite' if db.is_sqlite else 'postgresql'}  segments: {args.segments}  "
-            f"calls: {args.segments // 10}  load+index: {rate:,.0f} segments/s"
+            f"calls: {args.segments // 10}  "
+            + (f"load+index: {rate:,.0f} segments/s" if rate else "reused database")
         )
         mix = query_mix(random.Random(args.seed + 1), vocabulary(random.Random(args.seed), 20_000))
         latencies: dict[str, list[float]] = {}
