@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
-from .routes import calls, flags, health, search, transcripts
+from .routes import calls, flags, health, search, transcripts, voices
 from .services import Services
 
 
@@ -23,4 +23,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(search.router)
     app.include_router(transcripts.router)
     app.include_router(flags.router)
+    app.include_router(voices.router)
     return app

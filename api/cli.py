@@ -128,8 +128,13 @@ def worker(
 
     if not burst:
         threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
+    voices = None
+    if settings.transcribe.voiceprints:
+        from transcribe.voices import VoiceEncoder
+
+        voices = VoiceEncoder(transcriber.device)
     context = WorkerContext(
-        services.db, services.objects, transcriber, settings.transcribe, rules=services.rules
+        services.db, services.objects, transcriber, settings.transcribe, rules=services.rules, voices=voices
     )
     run_worker(context, services.redis, queue_names, burst=burst)
 

@@ -311,7 +311,8 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", help="sqlite, or a PostgreSQL URL")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--keep", help="keep the database (SQLite: a file path; PostgreSQL: a database name) and reuse it next time"
+        "--keep",
+        help="keep the database (SQLite: a file path; PostgreSQL: a database name) and reuse it next time",
     )
     args = parser.parse_args()
     rng = random.Random(args.seed)

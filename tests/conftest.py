@@ -156,3 +156,10 @@ def base_transcriber(model_cache: Path):  # type: ignore[no-untyped-def]
     from transcribe.settings import TranscribeSettings
 
     return Transcriber(TranscribeSettings(model="base", cache_dir=model_cache))
+
+
+@pytest.fixture(scope="session")
+def voice_encoder():  # type: ignore[no-untyped-def]
+    from transcribe.voices import VoiceEncoder
+
+    return VoiceEncoder("cpu")

@@ -22,8 +22,9 @@ from storage import calls as call_records
 from storage.database import Database
 from storage.flags import save_characteristics, save_flags
 from storage.objects import ObjectStore
-from storage.records import Call, CallStatus
+from storage.records import Call, CallStatus, Transcript
 from storage.transcripts import load_transcript, save_transcript
+from storage.voices import StoredVoice, list_watches, save_voices
 
 from .analyse import analyse
 from .asr import Transcriber
@@ -33,6 +34,9 @@ from .reanalyse import caller_history
 from .rules.loader import load_rules
 from .rules.model import Rule
 from .settings import TranscribeSettings
+from .voices import VoiceEncoder, voiceprints
+from .watchlist import RULE_ID as WATCHLIST_RULE_ID
+from .watchlist import watchlist_flag
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1.0
@@ -46,6 +50,7 @@ class WorkerContext:
     settings: TranscribeSettings
     worker_name: str = ""
     rules: list[Rule] = field(default_factory=load_rules)
+    voices: VoiceEncoder | None = None  # None: no voiceprints, no watchlist check
 
 
 _context: WorkerContext | None = None
@@ -115,6 +120,7 @@ def process_call(call_id: str) -> dict:
         log.warning("call failed", extra={"call_id": call_id, "reason": str(exc)})
         return {"call_id": call_id, "status": "failed", "error": str(exc)}
 
+    voices = speaker_voices(context, call_id, audio, transcript, report, timings)
     started = time.perf_counter()
     report("analyse", overall("assign", 1.0), force=True)
     with context.db.session() as session:  # save + index + analyse + done in one transaction
@@ -130,7 +136,19 @@ def process_call(call_id: str) -> dict:
         history = caller_history(session, context.rules, call)
         characteristics, flags = analyse(call, transcript, audio, context.rules, history)
         save_characteristics(session, call_id, characteristics)
-        save_flags(session, call_id, flags, [rule.id for rule in context.rules])
+        rule_ids = [rule.id for rule in context.rules]
+        if voices is not None:
+            save_voices(session, call_id, voices)
+            watched = watchlist_flag(
+                call_id,
+                transcript,
+                voices,
+                list_watches(session, active_only=True),
+                context.settings.voice_match_threshold,
+            )
+            flags = flags + ([watched] if watched else [])
+            rule_ids.append(WATCHLIST_RULE_ID)
+        save_flags(session, call_id, flags, rule_ids)
         timings.measure("analyse", started)
         call_records.mark_done(session, call_id)
         outcome = "kept_edit" if kept_edit else "done"
@@ -140,6 +158,27 @@ def process_call(call_id: str) -> dict:
         job.save_meta()
     log.info("call done", extra={"call_id": call_id, "timings": timings.seconds})
     return {"call_id": call_id, "status": "done", "timings": timings.seconds}
+
+
+def speaker_voices(
+    context: WorkerContext,
+    call_id: str,
+    audio: Audio,
+    transcript: Transcript,
+    report: _Progress,
+    timings: Timings,
+) -> list[StoredVoice] | None:
+    """Voiceprints of the call's speakers, taken before the saving transaction (it is the slow part)."""
+    if context.voices is None:
+        return None
+    started = time.perf_counter()
+    report("voices", overall("assign", 1.0), force=True)
+    with context.db.session() as session:  # a kept correction decides who spoke when
+        if call_records.get_call(session, call_id).is_transcript_edited:
+            transcript = load_transcript(session, call_id)
+    prints = voiceprints(context.voices, audio, transcript)
+    timings.measure("voices", started)
+    return [StoredVoice(call_id, p.speaker, p.role, p.model, p.embedding, p.speech_seconds) for p in prints]
 
 
 def normalise(context: WorkerContext, call: Call, report: _Progress, timings: Timings) -> Audio:

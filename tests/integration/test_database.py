@@ -203,9 +203,14 @@ def test_recent_calls_from_a_number_are_counted_within_the_window(db):
     base = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
     with db.session() as session:
         for n, days_ago in enumerate([0, 1, 2, 6.5, 8, 30]):
-            call_records.create_call(session, f"h{n}", new_call(f"h{n}", customer_number="+972501",
-                                                                started_at=base - timedelta(days=days_ago)))
-        call_records.create_call(session, "other", new_call("other", customer_number="+972999", started_at=base))
+            call_records.create_call(
+                session,
+                f"h{n}",
+                new_call(f"h{n}", customer_number="+972501", started_at=base - timedelta(days=days_ago)),
+            )
+        call_records.create_call(
+            session, "other", new_call("other", customer_number="+972999", started_at=base)
+        )
     with db.session() as session:
         assert call_records.count_recent_calls(session, "+972501", base, 7) == 4
         assert call_records.count_recent_calls(session, "+972501", base, 31) == 6

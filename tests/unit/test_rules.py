@@ -269,7 +269,9 @@ def test_history_condition_counts_calls_from_the_same_number():
         asked.append((number, days))
         return 5
 
-    record = type(record)(**{**{f: getattr(record, f) for f in record.__slots__}, "customer_number": "+972501"})
+    record = type(record)(
+        **{**{f: getattr(record, f) for f in record.__slots__}, "customer_number": "+972501"}
+    )
     history = history_facts([rule], record, count)
     assert asked == [("+972501", 7.0)] and history == {"customer_number:7": 5}
     transcript = call("en", (0, "customer", "hello"))

@@ -1,0 +1,116 @@
+"""Speaker voiceprints: one embedding per speaker per call, from the encoder the `resemblyzer` wheel ships.
+
+A voiceprint is taken from the speaker's own speech only: their segments, cut from their channel on a
+stereo call (the other side is on the other channel) or from the mix on a mono call, leaving out time
+where another speaker talks at once. Too little speech gives no voiceprint rather than a poor one.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from storage.records import Segment, Transcript
+
+from .audio import Audio
+
+log = logging.getLogger(__name__)
+
+MIN_SPEECH_S = 3.0  # below this, resemblyzer's similarities scatter too much to act on
+MAX_SPEECH_S = 120.0  # enough for a stable voiceprint; bounds the work on long calls
+MODEL_NAME = "resemblyzer-ge2e-256"
+
+
+@dataclass(frozen=True, slots=True)
+class Voiceprint:
+    speaker: str
+    role: str
+    embedding: np.ndarray  # float32, L2-normalised
+    speech_seconds: float
+    model: str = MODEL_NAME
+
+
+class VoiceEncoder:
+    """Loads resemblyzer's pretrained GE2E encoder once (the worker keeps it for every call)."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        with warnings.catch_warnings():  # webrtcvad imports pkg_resources, which warns on import
+            warnings.simplefilter("ignore")
+            from resemblyzer import VoiceEncoder as Encoder
+            from resemblyzer import preprocess_wav
+        self._preprocess = preprocess_wav
+        self._encoder = Encoder(device="cuda" if device == "cuda" else "cpu", verbose=False)
+        self.name = MODEL_NAME
+
+    def embed(self, samples: np.ndarray) -> np.ndarray | None:
+        """The voiceprint of 16 kHz speech, or None when too little voiced audio remains."""
+        if len(samples) < MIN_SPEECH_S * 16_000 or float(np.abs(samples).max()) < 1e-4:
+            return None  # too short, or digital silence (which resemblyzer's volume step divides by)
+        wav = self._preprocess(samples.astype(np.float32))  # volume normalised, long silences trimmed
+        if len(wav) < MIN_SPEECH_S * 16_000:
+            return None
+        embedding = self._encoder.embed_utterance(wav)
+        return np.asarray(embedding, dtype=np.float32)
+
+
+def speaker_samples(audio: Audio, segments: Sequence[Segment], speaker: str) -> np.ndarray:
+    """The speaker's own speech: their segments minus overlaps with others, up to MAX_SPEECH_S."""
+    others = [(s.start, s.end) for s in segments if s.speaker != speaker]
+    pieces, total = [], 0
+    limit = int(MAX_SPEECH_S * audio.sample_rate)
+    for segment in segments:
+        if segment.speaker != speaker:
+            continue
+        source = (
+            audio.channels[segment.channel]
+            if segment.channel is not None and segment.channel < len(audio.channels)
+            else audio.mix()
+        )
+        # On a stereo call the other side is silent on this channel, so overlaps need no cutting.
+        spans = [(segment.start, segment.end)] if audio.is_stereo else _minus(segment, others)
+        for start, end in spans:
+            piece = source[int(start * audio.sample_rate) : int(end * audio.sample_rate)]
+            pieces.append(piece[: limit - total])
+            total += len(pieces[-1])
+            if total >= limit:
+                return np.concatenate(pieces)
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
+
+def _minus(segment: Segment, others: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    spans = [(segment.start, segment.end)]
+    for o_start, o_end in others:
+        next_spans = []
+        for start, end in spans:
+            if o_end <= start or o_start >= end:
+                next_spans.append((start, end))
+                continue
+            if o_start > start:
+                next_spans.append((start, o_start))
+            if o_end < end:
+                next_spans.append((o_end, end))
+        spans = next_spans
+    return spans
+
+
+def voiceprints(encoder: VoiceEncoder, audio: Audio, transcript: Transcript) -> list[Voiceprint]:
+    prints = []
+    for speaker in transcript.speakers:
+        samples = speaker_samples(audio, transcript.segments, speaker.id)
+        embedding = encoder.embed(samples) if len(samples) else None
+        if embedding is None:
+            log.info("no voiceprint: too little speech", extra={"speaker": speaker.id})
+            continue
+        prints.append(
+            Voiceprint(speaker.id, speaker.role, embedding, round(len(samples) / audio.sample_rate, 2))
+        )
+    return prints
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of two voiceprints (resemblyzer's are non-negative, so 0..1)."""
+    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
