@@ -326,7 +326,13 @@ def rules_apply(
         disable=not sys.stderr.isatty(),
     ) as progress:
         task = progress.add_task("", total=None)
-        checked, raised = apply_rules(db, rules, start, lambda done: progress.update(task, completed=done))
+        checked, raised = apply_rules(
+            db,
+            rules,
+            start,
+            settings.transcribe.voice_match_threshold,
+            lambda done: progress.update(task, completed=done),
+        )
     typer.echo(f"checked {checked} call(s); {raised} flag(s) raised")
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .calls import _aware
 from .errors import StorageError
-from .tables import SpeakerVoiceRow, VoiceWatchRow, utcnow
+from .tables import CallRow, SpeakerVoiceRow, VoiceWatchRow, utcnow
+from .times import as_utc
+
+CUSTOMER_ROLES = ("customer", "other")
 
 
 class VoiceNotFound(StorageError):
@@ -83,6 +86,47 @@ def list_voices(session: Session, call_id: str) -> list[StoredVoice]:
         StoredVoice(r.call_id, r.speaker, r.role, r.model, _vector(r.embedding), r.speech_seconds)
         for r in rows
     ]
+
+
+def voice_history(
+    session: Session, call_id: str, until: datetime, days: float, threshold: float
+) -> tuple[int, int]:
+    """Calls in the `days` before `until` whose customer voice matches this call's customer voice (this
+    call included), and how many customer numbers those calls came from. A linear scan over the period's
+    customer voiceprints: fine for the thousands a week brings; pgvector is the way beyond that."""
+    mine = [
+        _vector(r.embedding)
+        for r in session.scalars(
+            select(SpeakerVoiceRow).where(
+                SpeakerVoiceRow.call_id == call_id, SpeakerVoiceRow.role.in_(CUSTOMER_ROLES)
+            )
+        )
+    ]
+    this_call = session.get(CallRow, call_id)
+    if not mine or this_call is None:
+        return 0, 0
+    moment = func.coalesce(CallRow.started_at, CallRow.created_at)
+    rows = session.execute(
+        select(SpeakerVoiceRow.call_id, SpeakerVoiceRow.embedding, CallRow.customer_number)
+        .join(CallRow, CallRow.id == SpeakerVoiceRow.call_id)
+        .where(
+            SpeakerVoiceRow.role.in_(CUSTOMER_ROLES),
+            SpeakerVoiceRow.call_id != call_id,
+            moment > as_utc(until) - timedelta(days=days),
+            moment <= as_utc(until),
+        )
+    ).all()
+    calls = {call_id}
+    numbers = {this_call.customer_number} - {None}
+    if rows:
+        theirs = np.stack([_vector(row.embedding) for row in rows])
+        theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
+        best = np.max(np.stack([theirs @ (v / np.linalg.norm(v)) for v in mine]), axis=0)
+        for row, score in zip(rows, best, strict=True):
+            if score >= threshold:
+                calls.add(row.call_id)
+                numbers |= {row.customer_number} - {None}
+    return len(calls), len(numbers)
 
 
 def _to_watch(row: VoiceWatchRow) -> VoiceWatch:

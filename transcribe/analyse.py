@@ -35,12 +35,24 @@ def evidence_json(evidence: Evidence) -> dict[str, Any]:
     return fields
 
 
-def history_facts(rules: Sequence[Rule], call: Call, count: Callable[[str, float], int]) -> dict[str, int]:
-    """The caller-history counts the rules ask for; `count(customer_number, days)` asks the database."""
-    if not call.customer_number:
-        return {}
+def history_facts(
+    rules: Sequence[Rule],
+    call: Call,
+    count: Callable[[str, float], int],
+    count_voice: Callable[[float], tuple[int, int]] = lambda days: (0, 0),
+) -> dict[str, int]:
+    """The caller-history counts the rules ask for: `count(customer_number, days)` counts the number's
+    calls, `count_voice(days)` the calls with this call's customer voice and the numbers they came from."""
     wanted = {h.key: h for rule in rules for h in history_conditions(rule.when)}
-    return {key: count(call.customer_number, h.within_days) for key, h in wanted.items()}
+    facts = {}
+    for key, h in wanted.items():
+        if h.same == "customer_number":
+            if call.customer_number:
+                facts[key] = count(call.customer_number, h.within_days)
+        else:
+            calls, numbers = count_voice(h.within_days)
+            facts[key] = calls if h.counting == "calls" else numbers
+    return facts
 
 
 def raise_flags(

@@ -133,12 +133,13 @@ def process_call(call_id: str) -> dict:
             call_records.mark_transcript_from_model(session, call_id)
         timings.measure("save", started)
         started = time.perf_counter()
-        history = caller_history(session, context.rules, call)
+        if voices is not None:
+            save_voices(session, call_id, voices)
+        history = caller_history(session, context.rules, call, context.settings.voice_match_threshold)
         characteristics, flags = analyse(call, transcript, audio, context.rules, history)
         save_characteristics(session, call_id, characteristics)
         rule_ids = [rule.id for rule in context.rules]
         if voices is not None:
-            save_voices(session, call_id, voices)
             watched = watchlist_flag(
                 call_id,
                 transcript,

@@ -12,24 +12,35 @@ from storage.database import Database
 from storage.flags import save_characteristics, save_flags
 from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript
+from storage.voices import voice_history
 
 from .analyse import call_metadata, history_facts, raise_flags
 from .characteristics import measure
 from .rules.model import Rule
+from .settings import TranscribeSettings
 
 BATCH = 200
 
 
-def caller_history(session: Session, rules: Sequence[Rule], call: Call) -> dict[str, int]:
-    """Counts of this caller's calls that the rules' history conditions need, from the database."""
+def caller_history(
+    session: Session, rules: Sequence[Rule], call: Call, voice_threshold: float
+) -> dict[str, int]:
+    """Counts of this caller's calls that the rules' history conditions need, from the database (the
+    call's own voiceprints must be saved first)."""
     moment = call.started_at or call.created_at
-    return history_facts(rules, call, lambda number, days: count_recent_calls(session, number, moment, days))
+    return history_facts(
+        rules,
+        call,
+        lambda number, days: count_recent_calls(session, number, moment, days),
+        lambda days: voice_history(session, call.id, moment, days, voice_threshold),
+    )
 
 
 def apply_rules(
     db: Database,
     rules: Sequence[Rule],
     since: datetime | None = None,
+    voice_threshold: float = TranscribeSettings().voice_match_threshold,
     on_progress: Callable[[int], None] = lambda done: None,
 ) -> tuple[int, int]:
     """Re-evaluate every done call created since `since`; returns (calls checked, flags now raised)."""
@@ -52,7 +63,7 @@ def apply_rules(
                     transcript,
                     characteristics["metrics"],
                     call_metadata(call, transcript),
-                    caller_history(session, rules, call),
+                    caller_history(session, rules, call, voice_threshold),
                 )
                 save_flags(session, call.id, flags, rule_ids)
                 raised += len(flags)

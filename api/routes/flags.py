@@ -125,7 +125,9 @@ def preview_rule(request: Request, body: PreviewIn) -> PreviewOut:
         for call in calls:
             transcript = load_transcript(session, call.id)
             metrics = (call.characteristics or {}).get("metrics", {})
-            history = caller_history(session, [rule], call)
+            history = caller_history(
+                session, [rule], call, request.app.state.services.settings.transcribe.voice_match_threshold
+            )
             for flag in raise_flags([rule], transcript, metrics, call_metadata(call, transcript), history):
                 hits.append(PreviewHit(call_id=call.id, evidence=flag.evidence))
     return PreviewOut(rule=RuleOut.of(rule), calls_checked=len(calls), would_flag=hits)

@@ -19,6 +19,7 @@ from storage.records import Segment
 from tests.conftest import CALLS, FIXTURES
 from transcribe.audio import Audio, load_audio
 from transcribe.jobs import WorkerContext
+from transcribe.rules.loader import load_rules
 from transcribe.settings import TranscribeSettings
 from transcribe.voices import similarity, speaker_samples
 from transcribe.watchlist import RULE_ID
@@ -82,23 +83,24 @@ def service(database_url, embedded_redis_url, tmp_path, monkeypatch, tiny_transc
     client = TestClient(create_app(services))
     client.headers["Authorization"] = f"Bearer {admin}"
 
-    def upload(name: str, channel_roles: list[str]) -> str:
+    def upload(name: str, channel_roles: list[str], customer_number: str | None = None) -> str:
+        metadata = {"channel_roles": channel_roles, "language": "en", "customer_number": customer_number}
         with open(CALLS / f"{name}.stereo.wav", "rb") as audio:
             response = client.post(
                 "/v1/calls",
                 files={"audio": (f"{name}.wav", audio, "audio/wav")},
-                data={"metadata": json.dumps({"channel_roles": channel_roles, "language": "en"})},
+                data={"metadata": json.dumps(metadata)},
             )
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
-    def work() -> None:
+    def work(rules=()) -> None:
         context = WorkerContext(
             services.db,
             services.objects,
             tiny_transcriber,
             TranscribeSettings(model="tiny.en"),
-            rules=[],
+            rules=list(rules),
             voices=voice_encoder,
         )
         run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"voices-{time.monotonic_ns()}")
@@ -145,3 +147,21 @@ def test_a_watched_customer_voice_flags_later_calls_with_that_voice(service):
     assert client.get("/v1/watchlist").json() == []
     assert [w["id"] for w in client.get("/v1/watchlist", params={"active": "false"}).json()] == [watch["id"]]
     assert client.delete("/v1/watchlist/99999").status_code == 404
+
+
+def test_one_voice_under_three_customer_numbers_is_flagged(service):
+    client, upload, work = service
+    rule = next(r for r in load_rules() if r.id == "suspicious.voice_many_identities")
+    # The scripted customer voice calls from three numbers; the third call completes the pattern.
+    first = upload("en_account_takeover", ["agent", "customer"], "+972500000001")
+    second = upload("en_rude_agent", ["agent", "customer"], "+972500000002")
+    third = upload("en_billing_dispute", ["agent", "customer"], "+972500000003")
+    work([rule])
+    flagged = {
+        call_id: [f for f in client.get(f"/v1/calls/{call_id}").json()["flags"] if f["rule_id"] == rule.id]
+        for call_id in (first, second, third)
+    }
+    assert not flagged[first] and not flagged[second]
+    evidence = flagged[third][0]["evidence"][0]
+    assert (evidence["metric"], evidence["value"]) == ("customer_numbers_same_voice", 3)
+    assert evidence["detail"] == "this voice used 3 customer numbers in 30 days"

@@ -205,6 +205,21 @@ rules:
             "metric name must be one of",
         ),
         ("rules: [oops", "not valid YAML"),
+        (
+            "rules:\n  - id: x\n    category: complaint\n    severity: low\n"
+            "    when:\n      history: {same: email, min_calls: 2, within_days: 1}\n",
+            "bad.yaml:6: history needs `same: customer_number` or `same: voice`",
+        ),
+        (
+            "rules:\n  - id: x\n    category: complaint\n    severity: low\n"
+            "    when:\n      history: {same: customer_number, min_customer_numbers: 2, within_days: 1}\n",
+            "min_customer_numbers counts the numbers one voice used",
+        ),
+        (
+            "rules:\n  - id: x\n    category: complaint\n    severity: low\n"
+            "    when:\n      history: {same: voice, min_calls: 2, min_customer_numbers: 2, within_days: 1}\n",
+            "exactly one of min_calls, min_customer_numbers",
+        ),
     ],
 )
 def test_bad_rule_files_say_file_line_and_problem(body, message):
@@ -273,8 +288,10 @@ def test_history_condition_counts_calls_from_the_same_number():
         **{**{f: getattr(record, f) for f in record.__slots__}, "customer_number": "+972501"}
     )
     history = history_facts([rule], record, count)
-    assert asked == [("+972501", 7.0)] and history == {"customer_number:7": 5}
+    assert asked == [("+972501", 7.0)] and history == {"customer_number:calls:7": 5}
     transcript = call("en", (0, "customer", "hello"))
     flags = raise_flags([rule], transcript, measure(transcript)["metrics"], {}, history)
     assert flags[0].evidence[0]["detail"] == "5 calls from this customer number in 7 days"
-    assert not raise_flags([rule], transcript, measure(transcript)["metrics"], {}, {"customer_number:7": 4})
+    assert not raise_flags(
+        [rule], transcript, measure(transcript)["metrics"], {}, {"customer_number:calls:7": 4}
+    )

@@ -137,17 +137,21 @@ def _check(condition: Condition, facts: CallFacts) -> _Outcome:
         return _Outcome(ok, (Evidence("metadata", metric=condition.field, value=str(actual)),) if ok else ())
     if isinstance(condition, History):
         count = facts.history.get(condition.key, 0)
-        if count < condition.min_calls:
+        if count < condition.minimum:
             return _Outcome(False)
+        same = condition.same.replace("_", " ")
+        if condition.counting == "customer_numbers":
+            metric, detail = "customer_numbers_same_voice", f"this voice used {count} customer numbers"
+        else:
+            metric, detail = f"calls_same_{condition.same}", f"{count} calls from this {same}"
         return _Outcome(
             True,
             (
                 Evidence(
                     "history",
-                    metric=f"calls_same_{condition.same}",
+                    metric=metric,
                     value=count,
-                    detail=f"{count} calls from this {condition.same.replace('_', ' ')} "
-                    f"in {condition.within_days:g} days",
+                    detail=f"{detail} in {condition.within_days:g} days",
                 ),
             ),
         )

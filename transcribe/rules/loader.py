@@ -108,14 +108,22 @@ def _condition(spec: Any, where: str, line: Any) -> Condition:
             raise _fail(where, line, f"metric needs op ({' '.join(OPERATORS)}) and a numeric value")
         return Metric(body["name"], body["op"], float(body["value"]))
     if kind == "history":
-        if not isinstance(body, dict) or body.get("same") != "customer_number":
-            raise _fail(where, line, "history needs `same: customer_number`")
-        min_calls, days = body.get("min_calls"), body.get("within_days")
-        if not isinstance(min_calls, int) or min_calls < 2:
-            raise _fail(where, line, "history min_calls must be a whole number of at least 2")
-        if not isinstance(days, int | float) or days <= 0:
+        if not isinstance(body, dict) or body.get("same") not in ("customer_number", "voice"):
+            raise _fail(where, line, "history needs `same: customer_number` or `same: voice`")
+        counts = [k for k in ("min_calls", "min_customer_numbers") if k in body]
+        if len(counts) != 1:
+            raise _fail(where, line, "history needs exactly one of min_calls, min_customer_numbers")
+        if counts == ["min_customer_numbers"] and body["same"] != "voice":
+            raise _fail(
+                where, line, "min_customer_numbers counts the numbers one voice used: needs `same: voice`"
+            )
+        minimum, days = body[counts[0]], body.get("within_days")
+        if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 2:
+            raise _fail(where, line, f"history {counts[0]} must be a whole number of at least 2")
+        if not isinstance(days, int | float) or isinstance(days, bool) or days <= 0:
             raise _fail(where, line, "history within_days must be a positive number")
-        return History("customer_number", min_calls, float(days))
+        counting = "calls" if counts == ["min_calls"] else "customer_numbers"
+        return History(body["same"], minimum, float(days), counting)
     if kind == "metadata":
         if not isinstance(body, dict) or body.get("field") not in METADATA_FIELDS:
             raise _fail(where, line, f"metadata field must be one of: {', '.join(METADATA_FIELDS)}")

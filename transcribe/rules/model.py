@@ -40,15 +40,18 @@ class Metadata:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """This caller's earlier calls: at least min_calls (this one included) within the last within_days."""
+    """This caller's calls within the last within_days, this one included: at least `minimum` calls from
+    the same customer number or the same customer voice, or (counting customer_numbers) one voice
+    heard under at least `minimum` different customer numbers."""
 
-    same: str  # "customer_number"
-    min_calls: int
+    same: str  # "customer_number" | "voice"
+    minimum: int
     within_days: float
+    counting: str = "calls"  # "calls" | "customer_numbers" (only with same: voice)
 
     @property
     def key(self) -> str:
-        return f"{self.same}:{self.within_days:g}"
+        return f"{self.same}:{self.counting}:{self.within_days:g}"
 
 
 @dataclass(frozen=True, slots=True)
