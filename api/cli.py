@@ -8,12 +8,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .ingest_client import IngestOutcome
 from .settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from transcribe.settings import TranscribeSettings
 
 app = typer.Typer(
     help="callrec: call recording, transcription and search.",
@@ -128,15 +131,30 @@ def worker(
 
     if not burst:
         threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
-    voices = None
-    if settings.transcribe.voiceprints:
-        from transcribe.voices import VoiceEncoder
-
-        voices = VoiceEncoder(transcriber.device)
     context = WorkerContext(
-        services.db, services.objects, transcriber, settings.transcribe, rules=services.rules, voices=voices
+        services.db,
+        services.objects,
+        transcriber,
+        settings.transcribe,
+        rules=services.rules,
+        **speaker_models(settings.transcribe, transcriber.device),
     )
     run_worker(context, services.redis, queue_names, burst=burst)
+
+
+def speaker_models(settings: TranscribeSettings, device: str) -> dict:
+    """The voice encoder (voiceprints) and the mono diarizer the settings ask for, loaded once."""
+    from transcribe.diarize import BuiltinDiarizer
+    from transcribe.voices import VoiceEncoder
+
+    if settings.diarization not in ("builtin", "off"):
+        raise typer.BadParameter(f"unknown diarization {settings.diarization!r}: use builtin or off")
+    needed = settings.voiceprints or settings.diarization == "builtin"
+    encoder = VoiceEncoder(device) if needed else None
+    return {
+        "voices": encoder if settings.voiceprints else None,
+        "diarizer": BuiltinDiarizer(encoder) if settings.diarization == "builtin" else None,
+    }
 
 
 @app.command()
@@ -169,6 +187,11 @@ def transcribe(
         started = time.perf_counter()
         audio = load_audio(file, channel_count(file))
         timings.measure("normalise", started)
+        diarizer = None
+        if len(audio.channels) == 1 and settings.diarization == "builtin":
+            diarizer = speaker_models(settings.model_copy(update={"voiceprints": False}), transcriber.device)[
+                "diarizer"
+            ]
         with Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -179,9 +202,16 @@ def transcribe(
             transcript = transcribe_audio(
                 audio,
                 transcriber,
-                CallOptions(channel_roles=roles, language=language, allowed_languages=settings.languages),
+                CallOptions(
+                    channel_roles=roles,
+                    language=language,
+                    allowed_languages=settings.languages,
+                    min_speakers=settings.min_speakers,
+                    max_speakers=settings.max_speakers,
+                ),
                 timings,
                 lambda stage, fraction: progress.update(task, completed=fraction, description=stage),
+                diarizer,
             )
     except (AudioDecodeError, ModelUnavailable, ValueError) as exc:
         typer.echo(f"callrec: {exc}", err=True)

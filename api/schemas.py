@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from storage.flags import Flag
 from storage.records import Call
@@ -137,6 +137,11 @@ class SpeakerOut(BaseModel):
     id: str
     role: str
     channel: int | None
+    role_source: str = Field(
+        "channel",
+        description="What decided the role: channel, agent_voiceprint, first_speaker, single_speaker, "
+        "reviewer or import",
+    )
 
 
 class TranscriptOut(BaseModel):

@@ -34,6 +34,9 @@ class Speaker:
     id: str
     role: str
     channel: int | None
+    # What decided the role: "channel" (stereo channel map), "agent_voiceprint", "first_speaker",
+    # "single_speaker", "reviewer" or "import".
+    role_source: str = "channel"
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,10 +127,12 @@ class FlagRow(Base):
 
 class SpeakerVoiceRow(Base):
     __tablename__ = "speaker_voices"
+    __table_args__ = (Index("ix_speaker_voices_role", "role", "role_source"),)
 
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
     speaker: Mapped[str] = mapped_column(String(32), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
+    role_source: Mapped[str] = mapped_column(String(32))  # what decided the role (records.Speaker)
     model: Mapped[str] = mapped_column(String(64))
     embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32 little-endian
     speech_seconds: Mapped[float] = mapped_column(Float)

@@ -39,7 +39,10 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     remember_terms(session, (term for row in rows for term in row.search_forms.split()))
     call.language = transcript.language
     call.model = transcript.model
-    call.speakers = [{"id": s.id, "role": s.role, "channel": s.channel} for s in transcript.speakers]
+    call.speakers = [
+        {"id": s.id, "role": s.role, "channel": s.channel, "role_source": s.role_source}
+        for s in transcript.speakers
+    ]
 
 
 def load_transcript(session: Session, call_id: str) -> Transcript:
@@ -60,7 +63,10 @@ def load_transcript(session: Session, call_id: str) -> Transcript:
         for row in rows
     )
     speakers = tuple(
-        Speaker(id=s["id"], role=s["role"], channel=s.get("channel")) for s in call.speakers or []
+        Speaker(
+            id=s["id"], role=s["role"], channel=s.get("channel"), role_source=s.get("role_source", "channel")
+        )
+        for s in call.speakers or []
     )
     return Transcript(
         language=call.language or "",

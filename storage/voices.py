@@ -36,6 +36,7 @@ class StoredVoice:
     model: str
     embedding: np.ndarray
     speech_seconds: float
+    role_source: str = "channel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ def save_voices(session: Session, call_id: str, voices: Sequence[StoredVoice]) -
                 call_id=call_id,
                 speaker=voice.speaker,
                 role=voice.role,
+                role_source=voice.role_source,
                 model=voice.model,
                 embedding=_blob(voice.embedding),
                 speech_seconds=voice.speech_seconds,
@@ -83,9 +85,29 @@ def list_voices(session: Session, call_id: str) -> list[StoredVoice]:
         select(SpeakerVoiceRow).where(SpeakerVoiceRow.call_id == call_id).order_by(SpeakerVoiceRow.speaker)
     )
     return [
-        StoredVoice(r.call_id, r.speaker, r.role, r.model, _vector(r.embedding), r.speech_seconds)
+        StoredVoice(
+            r.call_id, r.speaker, r.role, r.model, _vector(r.embedding), r.speech_seconds, r.role_source
+        )
         for r in rows
     ]
+
+
+def agent_voiceprints(session: Session, agent_id: str, model: str, limit: int = 20) -> list[np.ndarray]:
+    """The agent's voice from their latest calls where the role was certain (a stereo channel map or a
+    reviewer's correction): the enrolment that mono calls are matched against."""
+    rows = session.scalars(
+        select(SpeakerVoiceRow.embedding)
+        .join(CallRow, CallRow.id == SpeakerVoiceRow.call_id)
+        .where(
+            CallRow.agent_id == agent_id,
+            SpeakerVoiceRow.role == "agent",
+            SpeakerVoiceRow.role_source.in_(("channel", "reviewer")),
+            SpeakerVoiceRow.model == model,
+        )
+        .order_by(CallRow.created_at.desc())
+        .limit(limit)
+    )
+    return [_vector(blob) for blob in rows]
 
 
 def voice_history(

@@ -20,7 +20,10 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
     return {
         "language": transcript.language,
         "duration": round(transcript.duration, 3),
-        "speakers": [{"id": s.id, "role": s.role, "channel": s.channel} for s in transcript.speakers],
+        "speakers": [
+            {"id": s.id, "role": s.role, "channel": s.channel, "role_source": s.role_source}
+            for s in transcript.speakers
+        ],
         "segments": [
             {
                 "start": s.start,

@@ -24,12 +24,12 @@ from storage.flags import save_characteristics, save_flags
 from storage.objects import ObjectStore
 from storage.records import Call, CallStatus, Transcript
 from storage.transcripts import load_transcript, save_transcript
-from storage.voices import StoredVoice, list_watches, save_voices
+from storage.voices import StoredVoice, agent_voiceprints, list_watches, save_voices
 
 from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
-from .pipeline import CallOptions, Timings, overall, transcribe_audio
+from .pipeline import CallOptions, Diarizer, Timings, overall, transcribe_audio
 from .reanalyse import caller_history
 from .rules.loader import load_rules
 from .rules.model import Rule
@@ -51,6 +51,7 @@ class WorkerContext:
     worker_name: str = ""
     rules: list[Rule] = field(default_factory=load_rules)
     voices: VoiceEncoder | None = None  # None: no voiceprints, no watchlist check
+    diarizer: Diarizer | None = None  # mono calls; None: one speaker
 
 
 _context: WorkerContext | None = None
@@ -108,9 +109,14 @@ def process_call(call_id: str) -> dict:
                 channel_roles=call.channel_roles,
                 language=call.language_hint,
                 allowed_languages=context.settings.languages,
+                direction=call.direction,
+                min_speakers=context.settings.min_speakers,
+                max_speakers=context.settings.max_speakers,
+                agent_voiceprints=enrolled_agent(context, call),
             ),
             timings,
             report,
+            context.diarizer,
         )
     except AudioDecodeError as exc:
         # Retrying cannot fix a recording ffmpeg cannot read: fail now with the reason.
@@ -161,6 +167,14 @@ def process_call(call_id: str) -> dict:
     return {"call_id": call_id, "status": "done", "timings": timings.seconds}
 
 
+def enrolled_agent(context: WorkerContext, call: Call) -> list:
+    """The call's agent's voiceprints from earlier calls, for telling who is the agent on a mono call."""
+    if context.diarizer is None or call.channels != 1 or not call.agent_id or context.voices is None:
+        return []
+    with context.db.session() as session:
+        return agent_voiceprints(session, call.agent_id, context.voices.name)
+
+
 def speaker_voices(
     context: WorkerContext,
     call_id: str,
@@ -179,7 +193,10 @@ def speaker_voices(
             transcript = load_transcript(session, call_id)
     prints = voiceprints(context.voices, audio, transcript)
     timings.measure("voices", started)
-    return [StoredVoice(call_id, p.speaker, p.role, p.model, p.embedding, p.speech_seconds) for p in prints]
+    return [
+        StoredVoice(call_id, p.speaker, p.role, p.model, p.embedding, p.speech_seconds, p.role_source)
+        for p in prints
+    ]
 
 
 def normalise(context: WorkerContext, call: Call, report: _Progress, timings: Timings) -> Audio:

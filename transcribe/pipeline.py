@@ -13,6 +13,10 @@ from storage.records import Transcript
 from .asr import AsrSegment, Transcriber
 from .assemble import ChannelResult, assemble_segments
 from .audio import Audio
+from .diarize import Diarization
+from .speakers import assemble_mono, mono_roles
+
+Diarizer = Callable[[Audio, int, int], Diarization]
 
 # Stage weights for overall progress: recognition dominates the time.
 PROGRESS_SPAN = {
@@ -30,6 +34,11 @@ class CallOptions:
     channel_roles: Sequence[str] = ("agent", "customer")
     language: str | None = None  # forced language; None detects among allowed_languages
     allowed_languages: Sequence[str] = ("he", "ar", "en")
+    # Mono calls: who is who.
+    direction: str | None = None
+    min_speakers: int = 1
+    max_speakers: int = 3
+    agent_voiceprints: Sequence[np.ndarray] = ()  # the call's agent, enrolled from earlier calls
 
 
 @dataclass
@@ -78,8 +87,9 @@ def transcribe_audio(
     options: CallOptions,
     timings: Timings,
     report: ProgressFn = lambda stage, progress: None,
+    diarizer: Diarizer | None = None,
 ) -> Transcript:
-    """detect_language -> transcribe (per channel) -> assign speakers and roles."""
+    """detect_language -> transcribe (per channel) -> assign speakers and roles (mono: diarize first)."""
     channels: list[tuple[int | None, np.ndarray]]
     if audio.is_stereo and not is_duplicate_stereo(audio):
         channels = [(index, samples) for index, samples in enumerate(audio.channels)]
@@ -107,6 +117,16 @@ def transcribe_audio(
     started = time.perf_counter()
     report("assign", overall("assign", 0.0))
     speakers, segments = assemble_segments(results, options.channel_roles)
+    if results[0].channel is None and diarizer is not None:
+        diarization = diarizer(Audio((channels[0][1],)), options.min_speakers, options.max_speakers)
+        if diarization.turns:
+            roles = mono_roles(
+                diarization,
+                options.direction,
+                options.agent_voiceprints,
+                diarization.centroids,
+            )
+            speakers, segments = assemble_mono(results[0].segments, diarization, roles)
     timings.measure("assign", started)
     return Transcript(
         language=language,

@@ -29,6 +29,11 @@ class TranscribeSettings(BaseSettings):
     # The operator's own rule packs (YAML), loaded after the built-in ones; ids must not repeat.
     rules_dirs: list[Path] = []
     builtin_rules: bool = True
+    # Mono calls: "builtin" (offline: VAD + resemblyzer voiceprints + clustering), "pyannote" (needs
+    # pyannote_pipeline), or "off" (one speaker, role other). Speaker count bounds per call.
+    diarization: str = "builtin"
+    min_speakers: int = 1
+    max_speakers: int = 3
     # Voiceprints of every speaker (resemblyzer's encoder) for the voice watchlist.
     voiceprints: bool = True
     # Cosine similarity at which two voiceprints count as one voice: between the same-speaker (0.93) and

@@ -31,6 +31,7 @@ class Voiceprint:
     role: str
     embedding: np.ndarray  # float32, L2-normalised
     speech_seconds: float
+    role_source: str = "channel"
     model: str = MODEL_NAME
 
 
@@ -42,7 +43,10 @@ class VoiceEncoder:
             warnings.simplefilter("ignore")
             from resemblyzer import VoiceEncoder as Encoder
             from resemblyzer import preprocess_wav
+            from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
         self._preprocess = preprocess_wav
+        self._normalize_volume = normalize_volume
+        self._mel = wav_to_mel_spectrogram
         self._encoder = Encoder(device="cuda" if device == "cuda" else "cpu", verbose=False)
         self.name = MODEL_NAME
 
@@ -55,6 +59,24 @@ class VoiceEncoder:
             return None
         embedding = self._encoder.embed_utterance(wav)
         return np.asarray(embedding, dtype=np.float32)
+
+    def embed_windows(self, samples: np.ndarray, starts: Sequence[int], length: int) -> np.ndarray:
+        """One voiceprint per window of `length` samples (diarization), batched through the encoder."""
+        import torch
+
+        wav = self._normalize_volume(samples.astype(np.float32), -30, increase_only=True)
+        frames = 160  # resemblyzer's partial utterance: 1.6 s of 10 ms frames
+        mels = []
+        for start in starts:
+            window = wav[start : start + length]
+            window = np.pad(window, (0, max(0, length - len(window))))
+            mels.append(self._mel(window)[:frames])
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(mels), 256):
+                batch = torch.from_numpy(np.stack(mels[i : i + 256])).to(self._encoder.device)
+                out.append(self._encoder(batch).cpu().numpy())
+        return np.concatenate(out).astype(np.float32)
 
 
 def speaker_samples(audio: Audio, segments: Sequence[Segment], speaker: str) -> np.ndarray:
@@ -105,9 +127,8 @@ def voiceprints(encoder: VoiceEncoder, audio: Audio, transcript: Transcript) -> 
         if embedding is None:
             log.info("no voiceprint: too little speech", extra={"speaker": speaker.id})
             continue
-        prints.append(
-            Voiceprint(speaker.id, speaker.role, embedding, round(len(samples) / audio.sample_rate, 2))
-        )
+        seconds = round(len(samples) / audio.sample_rate, 2)
+        prints.append(Voiceprint(speaker.id, speaker.role, embedding, seconds, speaker.role_source))
     return prints
 
 

@@ -85,7 +85,7 @@ class TranscriptIn(BaseModel):
         return Transcript(
             language=self.language,
             duration=self.duration,
-            speakers=tuple(Speaker(s.id, s.role, s.channel) for s in unique.values()),
+            speakers=tuple(Speaker(s.id, s.role, s.channel, "import") for s in unique.values()),
             segments=tuple(
                 Segment(
                     s.start,
@@ -168,7 +168,7 @@ def patch_segment(
         segments[index] = Segment(old.start, old.end, speaker, role, old.channel, text, words)
         speakers = transcript.speakers
         if speaker not in {s.id for s in speakers}:
-            speakers = (*speakers, Speaker(speaker, role, old.channel))
+            speakers = (*speakers, Speaker(speaker, role, old.channel, "reviewer"))
         corrected = Transcript(
             transcript.language, transcript.duration, speakers, tuple(segments), transcript.model
         )

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("call_id", sa.String(36), sa.ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True),
         sa.Column("speaker", sa.String(32), primary_key=True),
         sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("role_source", sa.String(32), nullable=False),
         sa.Column("model", sa.String(64), nullable=False),
         sa.Column("embedding", sa.LargeBinary, nullable=False),
         sa.Column("speech_seconds", sa.Float, nullable=False),
@@ -42,6 +43,7 @@ def upgrade() -> None:
         sa.Column("ended_at", TZ),
     )
     op.create_index("ix_voice_watches_active", "voice_watches", ["active"])
+    op.create_index("ix_speaker_voices_role", "speaker_voices", ["role", "role_source"])
 
 
 def downgrade() -> None:
