@@ -131,13 +131,15 @@ def worker(
 
     if not burst:
         threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
+    from transcribe.models import ModelUnavailable
+
+    try:
+        speaker = speaker_models(settings.transcribe, transcriber.device)
+    except ModelUnavailable as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
     context = WorkerContext(
-        services.db,
-        services.objects,
-        transcriber,
-        settings.transcribe,
-        rules=services.rules,
-        **speaker_models(settings.transcribe, transcriber.device),
+        services.db, services.objects, transcriber, settings.transcribe, rules=services.rules, **speaker
     )
     run_worker(context, services.redis, queue_names, burst=burst)
 
@@ -145,16 +147,27 @@ def worker(
 def speaker_models(settings: TranscribeSettings, device: str) -> dict:
     """The voice encoder (voiceprints) and the mono diarizer the settings ask for, loaded once."""
     from transcribe.diarize import BuiltinDiarizer
+    from transcribe.pipeline import Diarizer
     from transcribe.voices import VoiceEncoder
 
-    if settings.diarization not in ("builtin", "off"):
-        raise typer.BadParameter(f"unknown diarization {settings.diarization!r}: use builtin or off")
-    needed = settings.voiceprints or settings.diarization == "builtin"
-    encoder = VoiceEncoder(device) if needed else None
-    return {
-        "voices": encoder if settings.voiceprints else None,
-        "diarizer": BuiltinDiarizer(encoder) if settings.diarization == "builtin" else None,
-    }
+    encoder = VoiceEncoder(device) if settings.voiceprints or settings.diarization != "off" else None
+    diarizer: Diarizer | None = None
+    if settings.diarization == "builtin":
+        diarizer = BuiltinDiarizer(encoder)
+    elif settings.diarization == "pyannote":
+        from transcribe.diarize_pyannote import PyannoteDiarizer
+
+        if not settings.pyannote_pipeline:
+            raise typer.BadParameter("diarization=pyannote needs CALLREC_TRANSCRIBE_PYANNOTE_PIPELINE")
+        diarizer = PyannoteDiarizer(
+            settings.pyannote_pipeline,
+            settings.hub_enabled,
+            settings.hf_token.get_secret_value() if settings.hf_token else None,
+            device,
+            settings.cache_dir / "pyannote",
+            encoder,
+        )
+    return {"voices": encoder if settings.voiceprints else None, "diarizer": diarizer}
 
 
 @app.command()
@@ -188,7 +201,7 @@ def transcribe(
         audio = load_audio(file, channel_count(file))
         timings.measure("normalise", started)
         diarizer = None
-        if len(audio.channels) == 1 and settings.diarization == "builtin":
+        if len(audio.channels) == 1 and settings.diarization != "off":
             diarizer = speaker_models(settings.model_copy(update={"voiceprints": False}), transcriber.device)[
                 "diarizer"
             ]

@@ -92,14 +92,45 @@ class BuiltinDiarizer:
         )
         labels = cluster(embeddings, min_speakers, max_speakers)
         turns, names = turns_from_windows(starts, labels, regions)
-        # Each speaker's voiceprint the way stereo calls get theirs (transcribe.voices), so an agent
-        # enrolled from stereo calls compares like with like; the window mean when speech is short.
-        centroids = {}
-        for label, name in names.items():
-            spans = [samples[int(t.start * rate) : int(t.end * rate)] for t in turns if t.speaker == name]
-            voice = self.encoder.embed(np.concatenate(spans)) if spans else None
-            centroids[name] = voice if voice is not None else embeddings[labels == label].mean(axis=0)
+        centroids = speaker_voiceprints(self.encoder, samples, rate, turns)
+        for label, name in names.items():  # too little speech for a voiceprint: the window mean
+            centroids.setdefault(name, embeddings[labels == label].mean(axis=0))
         return Diarization(turns, tuple(names.values()), self.method, centroids)
+
+
+def speaker_voiceprints(
+    encoder, samples: np.ndarray, rate: int, turns: tuple[Turn, ...]
+) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Each speaker's voiceprint the way stereo calls get theirs (transcribe.voices), so an agent enrolled
+    from stereo calls compares like with like. Time where two speakers overlap is left out."""
+    prints = {}
+    for speaker in dict.fromkeys(t.speaker for t in turns):
+        others = [(t.start, t.end) for t in turns if t.speaker != speaker]
+        spans = []
+        for turn in turns:
+            if turn.speaker != speaker:
+                continue
+            for start, end in _minus_spans((turn.start, turn.end), others):
+                spans.append(samples[int(start * rate) : int(end * rate)])
+        voice = encoder.embed(np.concatenate(spans)) if spans else None
+        if voice is not None:
+            prints[speaker] = voice
+    return prints
+
+
+def _minus_spans(span: tuple[float, float], others: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    spans = [span]
+    for o_start, o_end in others:
+        spans = [
+            piece
+            for start, end in spans
+            for piece in (
+                [(start, end)]
+                if o_end <= start or o_start >= end
+                else [p for p in ((start, o_start), (o_end, end)) if p[1] > p[0]]
+            )
+        ]
+    return spans
 
 
 def window_starts(regions: list[tuple[float, float]], duration: float) -> list[float]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,7 +33,10 @@ class TranscribeSettings(BaseSettings):
     builtin_rules: bool = True
     # Mono calls: "builtin" (offline: VAD + resemblyzer voiceprints + clustering), "pyannote" (needs
     # pyannote_pipeline), or "off" (one speaker, role other). Speaker count bounds per call.
-    diarization: str = "builtin"
+    diarization: Literal["builtin", "pyannote", "off"] = "builtin"
+    # A local pyannote.audio pipeline directory, or a Hugging Face name (with hub_enabled and hf_token).
+    pyannote_pipeline: str | None = None
+    hf_token: SecretStr | None = None
     min_speakers: int = 1
     max_speakers: int = 3
     # Voiceprints of every speaker (resemblyzer's encoder) for the voice watchlist.
