@@ -8,6 +8,7 @@ handed over in memory: nothing is written or sent anywhere, and telemetry is off
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,13 +57,13 @@ class PyannoteDiarizer:
         samples = audio.mix()
         output = self.pipeline(
             {
-                "waveform": torch.from_numpy(np.ascontiguousarray(samples))[None],
+                "waveform": torch.from_numpy(np.array(samples, dtype=np.float32))[None],  # a writable copy
                 "sample_rate": audio.sample_rate,
             },
             min_speakers=min_speakers,
             max_speakers=max_speakers,
         )
-        annotation = getattr(output, "speaker_diarization", output)  # pyannote.audio 4 / 3
+        annotation: Any = getattr(output, "speaker_diarization", output)  # pyannote.audio 4 / 3
         names: dict[str, str] = {}
         turns = []
         for segment, _, label in sorted(annotation.itertracks(yield_label=True), key=lambda t: t[0].start):
