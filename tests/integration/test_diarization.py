@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from pyannote.core import Annotation
 from pyannote.core import Segment as Span
 from pyannote.metrics.diarization import DiarizationErrorRate
+from pyannote.metrics.identification import IdentificationErrorRate
 from redis import Redis
 
 from api.app import create_app
@@ -21,6 +22,7 @@ from transcribe.audio import load_audio
 from transcribe.diarize import BuiltinDiarizer
 from transcribe.jobs import WorkerContext
 from transcribe.settings import TranscribeSettings
+from transcribe.speakers import mono_roles
 from transcribe.worker import run_worker
 
 MONO = [
@@ -61,6 +63,12 @@ def test_builtin_diarizer_finds_both_speakers_and_when_they_speak(diarizer, wav,
     assert len(result.speakers) == 2
     assert der < 0.25, f"DER {der:.1%}"  # measured 5-18% (bench/diarization_der.py)
     assert set(result.centroids) == set(result.speakers)
+    if wav.parent == CALLS:  # scripted inbound calls, references labelled by role: the agent greets first
+        roles = {s: role for s, (role, _) in mono_roles(result, "inbound", [], {}).items()}
+        role_error = IdentificationErrorRate(collar=0.25)(
+            reference(rttm), annotation((t.start, t.end, roles[t.speaker]) for t in result.turns)
+        )
+        assert role_error < 0.25, f"role error {role_error:.1%}"
 
 
 def test_speaker_bounds_are_respected(diarizer):
