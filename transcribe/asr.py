@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,7 +88,11 @@ class Transcriber:
         return max(candidates, key=lambda item: item[1]) if candidates else (ranked[0][0], ranked[0][1])
 
     def transcribe(
-        self, samples: np.ndarray, language: str, on_progress: Callable[[float], None] | None = None
+        self,
+        samples: np.ndarray,
+        language: str,
+        on_progress: Callable[[float], None] | None = None,
+        vocabulary: Sequence[str] = (),
     ) -> list[AsrSegment]:
         model = self.model_for(language)
         if not model.is_multilingual and language != "en":
@@ -102,6 +106,8 @@ class Transcriber:
             vad_filter=self.settings.vad,
             # Conditioning on earlier text is what turns one misheard phrase on a noisy line into a loop.
             condition_on_previous_text=False,
+            # Names and products the model should expect, given to the decoder as a prompt.
+            hotwords=", ".join(vocabulary) if vocabulary else None,
         )
         results = []
         for segment in segments:

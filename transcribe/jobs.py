@@ -113,6 +113,10 @@ def process_call(call_id: str) -> dict:
                 min_speakers=context.settings.min_speakers,
                 max_speakers=context.settings.max_speakers,
                 agent_voiceprints=enrolled_agent(context, call),
+                vocabulary=[
+                    *context.settings.vocabulary,
+                    *context.settings.source_vocabulary.get(call.source, []),
+                ],
             ),
             timings,
             report,

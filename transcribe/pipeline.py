@@ -14,6 +14,7 @@ from .asr import AsrSegment, Transcriber
 from .assemble import ChannelResult, assemble_segments
 from .audio import Audio
 from .diarize import Diarization
+from .repetition import trim_repetition_loops
 from .speakers import assemble_mono, mono_roles
 
 Diarizer = Callable[[Audio, int, int], Diarization]
@@ -39,6 +40,7 @@ class CallOptions:
     min_speakers: int = 1
     max_speakers: int = 3
     agent_voiceprints: Sequence[np.ndarray] = ()  # the call's agent, enrolled from earlier calls
+    vocabulary: Sequence[str] = ()  # product and agent names the model should expect (hotwords)
 
 
 @dataclass
@@ -110,8 +112,9 @@ def transcribe_audio(
         def on_progress(fraction: float, position: int = position) -> None:
             report("transcribe", overall("transcribe", (position + fraction) / len(channels)))
 
-        recognised = transcriber.transcribe(samples, language, on_progress)
-        results.append(ChannelResult(channel, drop_silent_segments(recognised, samples, audio.sample_rate)))
+        recognised = transcriber.transcribe(samples, language, on_progress, options.vocabulary)
+        heard = drop_silent_segments(recognised, samples, audio.sample_rate)
+        results.append(ChannelResult(channel, trim_repetition_loops(heard)))
     timings.measure("transcribe", started)
 
     started = time.perf_counter()

@@ -31,6 +31,10 @@ class TranscribeSettings(BaseSettings):
     # The operator's own rule packs (YAML), loaded after the built-in ones; ids must not repeat.
     rules_dirs: list[Path] = []
     builtin_rules: bool = True
+    # Custom vocabulary (product names, agent names) given to the decoder as hotwords: for every call,
+    # and per source (a tenant's PBX), e.g. {"pbx-acme": ["Acme", "FlexiSaver"]}.
+    vocabulary: list[str] = []
+    source_vocabulary: dict[str, list[str]] = {}
     # Mono calls: "builtin" (offline: VAD + resemblyzer voiceprints + clustering), "pyannote" (needs
     # pyannote_pipeline), or "off" (one speaker, role other). Speaker count bounds per call.
     diarization: Literal["builtin", "pyannote", "off"] = "builtin"

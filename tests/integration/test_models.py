@@ -80,3 +80,21 @@ def test_language_routing_loads_the_routed_model_once(model_cache):
     assert transcriber.model_for("en").source.name == "tiny.en"
     routed = transcriber.model_for("xx")
     assert routed.source.name == "base" and transcriber.model_for("xx") is routed
+
+
+def test_custom_vocabulary_brings_out_names_the_model_would_mishear(tiny_transcriber):
+    from transcribe.pipeline import CallOptions, Timings, transcribe_audio
+
+    greeting = load_audio(CALLS / "en_billing_dispute.stereo.wav", 2).channels[0][: 16_000 * 9]
+    plain = " ".join(s.text for s in tiny_transcriber.transcribe(greeting, "en"))
+    hinted = " ".join(s.text for s in tiny_transcriber.transcribe(greeting, "en", None, ["Acme", "Dana"]))
+    assert "Dana" not in plain and "Acme" not in plain  # "My name is Mayno", "calling me to board"
+    assert "Dana" in hinted and "Acme" in hinted
+    # The call's vocabulary (settings: for all calls and per source) reaches the recogniser.
+    call = transcribe_audio(
+        load_audio(CALLS / "en_billing_dispute.stereo.wav", 2),
+        tiny_transcriber,
+        CallOptions(language="en", vocabulary=("Acme", "Dana")),
+        Timings(),
+    )
+    assert "Dana" in " ".join(s.text for s in call.segments if s.role == "agent")
