@@ -243,8 +243,11 @@ def _typed(statement: str, params: dict):  # type: ignore[no-untyped-def]
     return text(statement).bindparams(*binds)
 
 
-def _ranked_calls(session: Session, compiler: _Compiler, query: Query, order: str) -> list[tuple[str, float]]:
-    """Every matching call, in order, with a higher-is-better score: one pass of the engine."""
+def _ranked_calls(
+    session: Session, compiler: _Compiler, query: Query, order: str, limit: int, offset: int
+) -> tuple[list[tuple[str, float]], int]:
+    """One page of the matching calls, in order, with a higher-is-better score, and how many match in
+    all: one pass of the engine (the page is cut in SQL, the total is a window count over the groups)."""
     params: dict = {}
     # Unary + keeps SQLite from driving the query by a role index and testing MATCH row by row.
     segment_conditions = []
@@ -269,21 +272,30 @@ def _ranked_calls(session: Session, compiler: _Compiler, query: Query, order: st
         )
         best, relevance_order = "max(m.score)", "best DESC"
     call_conditions = _call_filters(query, params)
+    params["page_limit"], params["page_offset"] = limit, offset
+    page = " LIMIT :page_limit OFFSET :page_offset"
     if not call_conditions and order == "relevance":
         # No call fields needed: rank straight from the matches, without touching the calls table.
-        statement = (
-            f"SELECT m.call_id AS call_id, {best} AS best FROM ({matched}) m GROUP BY m.call_id "
-            f"ORDER BY {relevance_order}, m.call_id"
+        grouped = f"SELECT m.call_id AS call_id, {best} AS best FROM ({matched}) m GROUP BY m.call_id"
+        order_by = f"{relevance_order}, m.call_id"
+    else:
+        where_calls = (" WHERE " + " AND ".join(call_conditions)) if call_conditions else ""
+        grouped = (
+            f"SELECT m.call_id AS call_id, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at "
+            f"FROM ({matched}) m JOIN calls ON calls.id = m.call_id{where_calls} GROUP BY m.call_id, at"
         )
-        return [(row.call_id, float(row.best)) for row in session.execute(_typed(statement, params))]
-    where_calls = (" WHERE " + " AND ".join(call_conditions)) if call_conditions else ""
-    order_by = f"{relevance_order}, m.call_id" if order == "relevance" else "at DESC, m.call_id DESC"
+        order_by = f"{relevance_order}, m.call_id" if order == "relevance" else "at DESC, m.call_id DESC"
     statement = (
-        f"SELECT m.call_id AS call_id, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at "
-        f"FROM ({matched}) m JOIN calls ON calls.id = m.call_id{where_calls} GROUP BY m.call_id, at "
-        f"ORDER BY {order_by}"
+        grouped.replace(" AS best", " AS best, count(*) OVER () AS total", 1) + f" ORDER BY {order_by}" + page
     )
-    return [(row.call_id, float(row.best)) for row in session.execute(_typed(statement, params))]
+    rows = session.execute(_typed(statement, params)).all()
+    if rows:
+        return [(row.call_id, float(row.best)) for row in rows], int(rows[0].total)
+    if offset == 0:
+        return [], 0
+    params.pop("page_limit"), params.pop("page_offset")  # a page past the end: count on its own
+    total = session.execute(_typed(f"SELECT count(*) FROM ({grouped}) g", params)).scalar_one()
+    return [], int(total)
 
 
 def _hits(
@@ -346,12 +358,11 @@ def search(
         raise InvalidQuery(f"order must be one of {', '.join(ORDERS)}")
     parsed = parse_query(query) if isinstance(query, str) else query
     compiler = _Compiler(session)
-    ranked = _ranked_calls(session, compiler, parsed, order)
-    if not ranked and fuzzy_fallback and not parsed.has_fuzzy and parsed.with_fuzzy_words() != parsed:
+    page, total = _ranked_calls(session, compiler, parsed, order, limit, offset)
+    if not total and fuzzy_fallback and not parsed.has_fuzzy and parsed.with_fuzzy_words() != parsed:
         parsed = parsed.with_fuzzy_words()
         compiler = _Compiler(session)
-        ranked = _ranked_calls(session, compiler, parsed, order)
-    page = ranked[offset : offset + limit]
+        page, total = _ranked_calls(session, compiler, parsed, order, limit, offset)
     hits = _hits(session, compiler, parsed, [call_id for call_id, _ in page], hits_per_call) if page else {}
     results = [CallHits(call_id=call_id, score=score, hits=tuple(hits[call_id])) for call_id, score in page]
-    return SearchPage(results, len(ranked), fuzzy=parsed.has_fuzzy and bool(ranked))
+    return SearchPage(results, total, fuzzy=parsed.has_fuzzy and bool(total))
