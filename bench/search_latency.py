@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage.database import Database  # noqa: E402
 from storage.search_index import remember_terms, search  # noqa: E402
+from storage.segment_keys import segment_id  # noqa: E402
 from storage.tables import CallRow, SegmentRow  # noqa: E402
 from storage.terms import index_forms  # noqa: E402
 from storage.text import normalize  # noqa: E402
@@ -225,6 +226,7 @@ def load(db: Database, segments: int, rng: random.Random) -> float:
         batch_calls.append(
             dict(
                 id=call_id,
+                seq=n + 1,
                 status="done",
                 progress=1.0,
                 stage="done",
@@ -260,6 +262,7 @@ def load(db: Database, segments: int, rng: random.Random) -> float:
             role = "agent" if idx % 2 == 0 else "customer"
             batch_segments.append(
                 dict(
+                    id=segment_id(n + 1, role, idx),
                     call_id=call_id,
                     idx=idx,
                     start=idx * 8.0,

@@ -95,6 +95,8 @@ def create_call(session: Session, call_id: str, new: NewCall) -> tuple[Call, boo
         speakers=[],
         attempts=0,
     )
+    if session.get_bind().dialect.name == "sqlite":  # PostgreSQL draws it from a sequence
+        row.seq = select(func.coalesce(func.max(CallRow.seq), 0) + 1).scalar_subquery()  # type: ignore[assignment]
     try:
         with session.begin_nested():
             session.add(row)

@@ -48,12 +48,12 @@ class Database:
         finally:
             session.close()
 
-    def migrate(self) -> None:
+    def migrate(self, revision: str = "head") -> None:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, revision)
 
     def check(self) -> None:
         with self.engine.connect() as connection:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from .errors import InvalidQuery
 from .records import CallHits, SearchHit
 from .search_query import AnyOf, Clause, Phrase, Query, Word, parse_query
-from .tables import SearchTermRow, SegmentRow
+from .segment_keys import CALL_SHIFT, ROLE_SHIFT, role_code
+from .tables import CallRow, SearchTermRow, SegmentRow
 from .terms import query_forms, word_forms
 from .text import normalize
 from .times import as_utc
@@ -249,48 +250,53 @@ def _ranked_calls(
     """One page of the matching calls, in order, with a higher-is-better score, and how many match in
     all: one pass of the engine (the page is cut in SQL, the total is a window count over the groups)."""
     params: dict = {}
-    # Unary + keeps SQLite from driving the query by a role index and testing MATCH row by row.
-    segment_conditions = []
-    if query.filters.speaker:
-        segment_conditions.append(("+" if compiler.is_sqlite else "") + "segments.role = :f_speaker")
-        params["f_speaker"] = query.filters.speaker
+    speaker = query.filters.speaker
     if compiler.is_sqlite:
+        # The row id carries call and side (storage/segment_keys.py): no segment row is read per match.
         params["match"] = compiler.fts5_query(query)
+        on_side = f" AND ((segments_fts.rowid >> {ROLE_SHIFT}) & 15) = :f_role" if speaker else ""
+        if speaker:
+            params["f_role"] = role_code(speaker)
         matched = (
-            "SELECT segments.call_id AS call_id, bm25(segments_fts, 2.0, 1.0) AS score "
-            "FROM segments_fts JOIN segments ON segments.id = segments_fts.rowid "
-            "WHERE segments_fts MATCH :match" + "".join(f" AND {c}" for c in segment_conditions) + " LIMIT -1"
+            f"SELECT segments_fts.rowid >> {CALL_SHIFT} AS seq, bm25(segments_fts, 2.0, 1.0) AS score "
+            f"FROM segments_fts WHERE segments_fts MATCH :match{on_side} LIMIT -1"
         )
-        best, relevance_order = "-min(m.score)", "best DESC"  # BM25 is lower-is-better
+        best = "-min(m.score)"  # BM25 is lower-is-better
     else:
         condition = compiler.pg_condition(query)
         params.update(compiler.params)
         params["rank"] = compiler.pg_rank_query(query)
+        on_side = " AND segments.role = :f_speaker" if speaker else ""
+        if speaker:
+            params["f_speaker"] = speaker
         matched = (
-            "SELECT segments.call_id AS call_id, ts_rank(segments.forms_tsv, to_tsquery('simple', :rank)) AS score "
-            f"FROM segments WHERE {condition}" + "".join(f" AND {c}" for c in segment_conditions)
+            f"SELECT segments.id >> {CALL_SHIFT} AS seq, "
+            "ts_rank(segments.forms_tsv, to_tsquery('simple', :rank)) AS score "
+            f"FROM segments WHERE {condition}{on_side}"
         )
-        best, relevance_order = "max(m.score)", "best DESC"
+        best = "max(m.score)"
     call_conditions = _call_filters(query, params)
-    params["page_limit"], params["page_offset"] = limit, offset
-    page = " LIMIT :page_limit OFFSET :page_offset"
     if not call_conditions and order == "relevance":
         # No call fields needed: rank straight from the matches, without touching the calls table.
-        grouped = f"SELECT m.call_id AS call_id, {best} AS best FROM ({matched}) m GROUP BY m.call_id"
-        order_by = f"{relevance_order}, m.call_id"
+        grouped = f"SELECT m.seq AS seq, {best} AS best FROM ({matched}) m GROUP BY m.seq"
+        order_by = "best DESC, m.seq"
     else:
         where_calls = (" WHERE " + " AND ".join(call_conditions)) if call_conditions else ""
         grouped = (
-            f"SELECT m.call_id AS call_id, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at "
-            f"FROM ({matched}) m JOIN calls ON calls.id = m.call_id{where_calls} GROUP BY m.call_id, at"
+            f"SELECT m.seq AS seq, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at "
+            f"FROM ({matched}) m JOIN calls ON calls.seq = m.seq{where_calls} GROUP BY m.seq, at"
         )
-        order_by = f"{relevance_order}, m.call_id" if order == "relevance" else "at DESC, m.call_id DESC"
+        order_by = "best DESC, m.seq" if order == "relevance" else "at DESC, m.seq DESC"
+    params["page_limit"], params["page_offset"] = limit, offset
     statement = (
-        grouped.replace(" AS best", " AS best, count(*) OVER () AS total", 1) + f" ORDER BY {order_by}" + page
+        grouped.replace(" AS best", " AS best, count(*) OVER () AS total", 1)
+        + f" ORDER BY {order_by} LIMIT :page_limit OFFSET :page_offset"
     )
     rows = session.execute(_typed(statement, params)).all()
     if rows:
-        return [(row.call_id, float(row.best)) for row in rows], int(rows[0].total)
+        lookup = select(CallRow.seq, CallRow.id).where(CallRow.seq.in_([r.seq for r in rows]))
+        ids = {seq: call_id for seq, call_id in session.execute(lookup).all()}
+        return [(ids[row.seq], float(row.best)) for row in rows], int(rows[0].total)
     if offset == 0:
         return [], 0
     params.pop("page_limit"), params.pop("page_offset")  # a page past the end: count on its own

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Sequence,
     String,
     Text,
     UniqueConstraint,
@@ -37,9 +39,12 @@ class CallRow(Base):
         Index("ix_calls_created_at", "created_at"),
         Index("ix_calls_agent_id", "agent_id"),
         Index("ix_calls_customer_number", "customer_number"),
+        Index("ix_calls_seq", "seq", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # Compact number of the call, part of its segments' ids (storage/segment_keys.py).
+    seq: Mapped[int] = mapped_column(BigInteger, Sequence("calls_seq_seq"))
     status: Mapped[str] = mapped_column(String(16))
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str | None] = mapped_column(String(32))
@@ -77,7 +82,10 @@ class SegmentRow(Base):
     __tablename__ = "segments"
     __table_args__ = (Index("ix_segments_call_id_idx", "call_id", "idx", unique=True),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # storage/segment_keys.py: call seq, role and index in one id (SQLite: the rowid itself).
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
     call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
     idx: Mapped[int] = mapped_column(Integer)
     start: Mapped[float] = mapped_column(Float)

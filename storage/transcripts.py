@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from .errors import CallNotFound
 from .records import Segment, Speaker, Transcript, Word
 from .search_index import remember_terms
+from .segment_keys import MAX_SEGMENTS, segment_id
 from .tables import CallRow, SegmentRow
 from .terms import index_forms
 from .text import normalize
@@ -19,8 +20,13 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     if call is None:
         raise CallNotFound(f"no call with id {call_id}")
     session.execute(delete(SegmentRow).where(SegmentRow.call_id == call_id))
+    if len(transcript.segments) > MAX_SEGMENTS:
+        raise ValueError(
+            f"a transcript holds at most {MAX_SEGMENTS} segments, got {len(transcript.segments)}"
+        )
     rows = [
         SegmentRow(
+            id=segment_id(call.seq, segment.role, idx),
             call_id=call_id,
             idx=idx,
             start=segment.start,

@@ -89,7 +89,15 @@ def postgres_server_url() -> Iterator[str]:
 
 def _empty(db: Database) -> None:
     with db.session() as session:
-        for table in ("segments", "job_attempts", "api_keys", "calls"):
+        for table in (
+            "segments",
+            "job_attempts",
+            "api_keys",
+            "flags",
+            "speaker_voices",
+            "voice_watches",
+            "calls",
+        ):
             session.execute(text(f"DELETE FROM {table}"))
 
 
@@ -103,6 +111,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     _empty(db)
     db.dispose()
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def unmigrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'unmigrated.db'}"
+        return
+    request.getfixturevalue("postgres_server_url")  # skips or fails like the other PostgreSQL tests
+    base = make_url(
+        service_url("CALLREC_TEST_DATABASE_URL").replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    name = f"callrec_migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ class TranscriptIn(BaseModel):
     language: str = Field(pattern=r"^[a-z]{2,3}$")
     duration: float = Field(ge=0, le=MAX_SECONDS)
     speakers: list[SpeakerIn] = []
-    segments: list[SegmentIn] = Field(max_length=100_000)
+    segments: list[SegmentIn] = Field(max_length=65_536)  # storage.segment_keys.MAX_SEGMENTS
 
     @model_validator(mode="after")
     def _speakers_known(self) -> TranscriptIn:

@@ -215,3 +215,81 @@ def test_recent_calls_from_a_number_are_counted_within_the_window(db):
         assert call_records.count_recent_calls(session, "+972501", base, 7) == 4
         assert call_records.count_recent_calls(session, "+972501", base, 31) == 6
         assert call_records.count_recent_calls(session, "+972501", base - timedelta(days=1), 7) == 3
+
+
+def test_migration_0007_rekeys_existing_segments_and_keeps_them_searchable(unmigrated_database_url):
+    import sqlalchemy as sa
+
+    from storage.database import Database
+    from storage.segment_keys import segment_id
+
+    database = Database(unmigrated_database_url)
+    database.migrate("0006")
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    with database.engine.begin() as connection:
+        calls = sa.Table("calls", sa.MetaData(), autoload_with=connection)
+        segments = sa.Table("segments", sa.MetaData(), autoload_with=connection)
+        for n, call_id in enumerate(("old-b", "old-a")):  # created in this order: seq 1, then 2
+            connection.execute(
+                calls.insert().values(
+                    id=call_id,
+                    status="done",
+                    progress=1.0,
+                    source="pbx",
+                    channel_roles=[],
+                    extra={},
+                    audio_key="k",
+                    audio_sha256="0" * 64,
+                    audio_size=1,
+                    audio_filename="x.wav",
+                    audio_format="wav",
+                    duration=9.0,
+                    channels=2,
+                    sample_rate=8000,
+                    speakers=[],
+                    attempts=1,
+                    created_at=now + timedelta(minutes=n),
+                    updated_at=now,
+                )
+            )
+        for segment_pk, (call_id, idx, role, text) in enumerate(
+            [
+                ("old-b", 0, "agent", "hello there"),
+                ("old-b", 1, "customer", "refund please"),
+                ("old-a", 0, "customer", "refund my card"),
+            ],
+            start=1,
+        ):
+            connection.execute(
+                segments.insert().values(
+                    id=segment_pk,
+                    call_id=call_id,
+                    idx=idx,
+                    start=float(idx),
+                    end=idx + 1.0,
+                    speaker="S0",
+                    role=role,
+                    channel=0,
+                    text=text,
+                    text_normalized=text,
+                    search_forms=text,
+                    words=[],
+                )
+            )
+    database.migrate()
+    with database.session() as session:
+        rows = session.execute(sa.text("SELECT id, call_id, idx, role FROM segments ORDER BY id")).all()
+        assert [r.id for r in rows] == sorted(
+            [segment_id(1, "agent", 0), segment_id(1, "customer", 1), segment_id(2, "customer", 0)]
+        )
+        found = search(session, "refund speaker:customer")
+        assert found.total == 2 and {r.call_id for r in found.results} == {"old-a", "old-b"}
+        assert search(session, "refund speaker:agent").total == 0
+        # New calls continue the sequence.
+        call, _ = call_records.create_call(session, "new-call", new_call("after-migration"))
+        save_transcript(session, call.id, transcript((1.0, "S1", "customer", "refund again")))
+    with database.session() as session:
+        seq = session.execute(sa.text("SELECT seq FROM calls WHERE id = 'new-call'")).scalar_one()
+        assert seq == 3
+        assert search(session, "again").results[0].call_id == "new-call"
+    database.dispose()
