@@ -276,9 +276,14 @@ def _ranked_calls(
         )
         best = "max(m.score)"
     call_conditions = _call_filters(query, params)
-    if not call_conditions and order == "relevance":
-        # No call fields needed: rank straight from the matches, without touching the calls table.
-        grouped = f"SELECT m.seq AS seq, {best} AS best FROM ({matched}) m GROUP BY m.seq"
+    if order == "relevance":
+        # Rank straight from the matches; call filters become one set of call numbers to test against.
+        where_calls = (
+            " WHERE m.seq IN (SELECT calls.seq FROM calls WHERE " + " AND ".join(call_conditions) + ")"
+            if call_conditions
+            else ""
+        )
+        grouped = f"SELECT m.seq AS seq, {best} AS best FROM ({matched}) m{where_calls} GROUP BY m.seq"
         order_by = "best DESC, m.seq"
     else:
         where_calls = (" WHERE " + " AND ".join(call_conditions)) if call_conditions else ""
@@ -286,7 +291,7 @@ def _ranked_calls(
             f"SELECT m.seq AS seq, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at "
             f"FROM ({matched}) m JOIN calls ON calls.seq = m.seq{where_calls} GROUP BY m.seq, at"
         )
-        order_by = "best DESC, m.seq" if order == "relevance" else "at DESC, m.seq DESC"
+        order_by = "at DESC, m.seq DESC"
     params["page_limit"], params["page_offset"] = limit, offset
     statement = (
         grouped.replace(" AS best", " AS best, count(*) OVER () AS total", 1)

@@ -40,6 +40,7 @@ class CallRow(Base):
         Index("ix_calls_agent_id", "agent_id"),
         Index("ix_calls_customer_number", "customer_number"),
         Index("ix_calls_seq", "seq", unique=True),
+        # and ix_calls_moment on coalesce(started_at, created_at) (migration 0007), for date filters
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -53,6 +53,8 @@ def upgrade() -> None:
     if not sqlite:
         op.execute("SELECT setval('calls_seq_seq', coalesce((SELECT max(seq) FROM calls), 0) + 1, false)")
     op.create_index("ix_calls_seq", "calls", ["seq"], unique=True)
+    # When a call happened, as search's date filters and date order read it.
+    op.execute("CREATE INDEX ix_calls_moment ON calls ((coalesce(started_at, created_at)))")
 
     # Re-key segments. Negating first keeps old and new ids from colliding mid-update.
     if sqlite:
