@@ -112,19 +112,21 @@ class _Compiler:
             return required
         return f"({required}) NOT (" + " OR ".join(f"({self.fts5(c)})" for c in query.excluded) + ")"
 
-    # PostgreSQL: tokens are \w+ after normalize(), safe inside quoted lexemes.
+    # PostgreSQL: tokens are \w+ after normalize(), safe inside quoted lexemes, and already what the
+    # 'simple' dictionary would make of them, so the text is cast straight to tsquery: a cast is done
+    # once per statement, where to_tsquery(:param) runs again for every row under a generic plan.
     def tsquery(self, clause: Clause) -> str:
         if isinstance(clause, AnyOf):
             return "(" + " OR ".join(self.tsquery(option) for option in clause.options) + ")"
         name = f"q{len(self.params)}"
         if isinstance(clause, Phrase):
             self.params[name] = " <-> ".join(f"'{w}'" for w in clause.words)
-            return f"(segments.exact_tsv @@ to_tsquery('simple', :{name}))"
+            return f"(segments.exact_tsv @@ CAST(:{name} AS tsquery))"
         if clause.prefix:
             self.params[name] = f"'{clause.text}':*"
         else:
             self.params[name] = " | ".join(f"'{option}'" for option in self.word_options(clause))
-        return f"(segments.forms_tsv @@ to_tsquery('simple', :{name}))"
+        return f"(segments.forms_tsv @@ CAST(:{name} AS tsquery))"
 
     def pg_condition(self, query: Query) -> str:
         required = " AND ".join(self.tsquery(c) for c in query.required)
@@ -271,7 +273,7 @@ def _ranked_calls(
             params["f_speaker"] = speaker
         matched = (
             f"SELECT segments.id >> {CALL_SHIFT} AS seq, "
-            "ts_rank(segments.forms_tsv, to_tsquery('simple', :rank)) AS score "
+            "ts_rank(segments.forms_tsv, CAST(:rank AS tsquery)) AS score "
             f"FROM segments WHERE {condition}{on_side}"
         )
         best = "max(m.score)"
