@@ -285,19 +285,18 @@ def _ranked_calls(
             if call_conditions
             else ""
         )
-        grouped = f"SELECT m.seq AS seq, {best} AS best FROM ({matched}) m{where_calls} GROUP BY m.seq"
+        columns = f"m.seq AS seq, {best} AS best"
+        grouped = f"FROM ({matched}) m{where_calls} GROUP BY m.seq"
         order_by = "best DESC, m.seq"
     else:
         where_calls = (" WHERE " + " AND ".join(call_conditions)) if call_conditions else ""
-        grouped = (
-            f"SELECT m.seq AS seq, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at "
-            f"FROM ({matched}) m JOIN calls ON calls.seq = m.seq{where_calls} GROUP BY m.seq, at"
-        )
+        columns = f"m.seq AS seq, {best} AS best, coalesce(calls.started_at, calls.created_at) AS at"
+        grouped = f"FROM ({matched}) m JOIN calls ON calls.seq = m.seq{where_calls} GROUP BY m.seq, at"
         order_by = "at DESC, m.seq DESC"
     params["page_limit"], params["page_offset"] = limit, offset
     statement = (
-        grouped.replace(" AS best", " AS best, count(*) OVER () AS total", 1)
-        + f" ORDER BY {order_by} LIMIT :page_limit OFFSET :page_offset"
+        f"SELECT {columns}, count(*) OVER () AS total {grouped} "
+        f"ORDER BY {order_by} LIMIT :page_limit OFFSET :page_offset"
     )
     rows = session.execute(_typed(statement, params)).all()
     if rows:
@@ -307,7 +306,9 @@ def _ranked_calls(
     if offset == 0:
         return [], 0
     params.pop("page_limit"), params.pop("page_offset")  # a page past the end: count on its own
-    total = session.execute(_typed(f"SELECT count(*) FROM ({grouped}) g", params)).scalar_one()
+    total = session.execute(
+        _typed(f"SELECT count(*) FROM (SELECT {columns} {grouped}) g", params)
+    ).scalar_one()
     return [], int(total)
 
 

@@ -12,7 +12,7 @@ ROLE_CODES = {"agent": 1, "customer": 2, "other": 3}  # 0: any other role
 def segment_id(call_seq: int, role: str, index: int) -> int:
     if not 0 <= index < MAX_SEGMENTS:
         raise ValueError(f"a transcript holds at most {MAX_SEGMENTS} segments")
-    return (call_seq << CALL_SHIFT) | (ROLE_CODES.get(role, 0) << ROLE_SHIFT) | index
+    return (call_seq << CALL_SHIFT) | (role_code(role) << ROLE_SHIFT) | index
 
 
 def role_code(role: str) -> int:

@@ -11,6 +11,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,20 +72,29 @@ def redis_url(request: pytest.FixtureRequest) -> Iterator[str]:
 # --- Databases -------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this session, dropped at the end."""
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server, dropped afterwards."""
     base = make_url(
         service_url("CALLREC_TEST_DATABASE_URL").replace("postgresql://", "postgresql+psycopg://", 1)
     )
-    name = f"callrec_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session, dropped at the end."""
+    with fresh_postgres_database("callrec_test") as url:
+        yield url
 
 
 def _empty(db: Database) -> None:
@@ -120,17 +130,8 @@ def unmigrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> I
         yield f"sqlite:///{tmp_path / 'unmigrated.db'}"
         return
     request.getfixturevalue("postgres_server_url")  # skips or fails like the other PostgreSQL tests
-    base = make_url(
-        service_url("CALLREC_TEST_DATABASE_URL").replace("postgresql://", "postgresql+psycopg://", 1)
-    )
-    name = f"callrec_migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database("callrec_migrate") as url:
+        yield url
 
 
 @pytest.fixture
@@ -191,3 +192,26 @@ def voice_encoder():  # type: ignore[no-untyped-def]
     from transcribe.voices import VoiceEncoder
 
     return VoiceEncoder("cpu")
+
+
+@pytest.fixture
+def admin_api(database_url, embedded_redis_url, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The API app on the test database and the embedded Redis (emptied), with an admin key named
+    compliance-1 on its client; yields (client, services)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.services import build_services
+    from api.settings import load_settings
+    from storage import api_keys
+
+    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
+    Redis.from_url(embedded_redis_url).flushdb()
+    services = build_services(load_settings(data_dir=tmp_path))
+    with services.db.session() as session:
+        _, admin = api_keys.create_key(session, "admin", "compliance-1")
+    client = TestClient(create_app(services))
+    client.headers["Authorization"] = f"Bearer {admin}"
+    yield client, services
+    services.close()

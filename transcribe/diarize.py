@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from storage.records import Segment
+
 from .audio import Audio
+from .voices import speaker_samples
 
 WINDOW_S = 1.6  # resemblyzer's partial utterance
 STEP_S = 0.4
@@ -53,18 +56,6 @@ class Diarization:
             return nearest.speaker if nearest else None
         return best
 
-    def overlaps(self) -> list[tuple[float, float]]:
-        """Spans where two or more speakers talk at once."""
-        spans = []
-        ordered = sorted(self.turns, key=lambda t: t.start)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                if b.start >= a.end:
-                    break
-                if b.speaker != a.speaker:
-                    spans.append((b.start, min(a.end, b.end)))
-        return spans
-
 
 def speech_regions(samples: np.ndarray, sample_rate: int) -> list[tuple[float, float]]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
@@ -92,45 +83,23 @@ class BuiltinDiarizer:
         )
         labels = cluster(embeddings, min_speakers, max_speakers)
         turns, names = turns_from_windows(starts, labels, regions)
-        centroids = speaker_voiceprints(self.encoder, samples, rate, turns)
+        centroids = speaker_voiceprints(self.encoder, audio, turns)
         for label, name in names.items():  # too little speech for a voiceprint: the window mean
             centroids.setdefault(name, embeddings[labels == label].mean(axis=0))
         return Diarization(turns, tuple(names.values()), self.method, centroids)
 
 
-def speaker_voiceprints(
-    encoder, samples: np.ndarray, rate: int, turns: tuple[Turn, ...]
-) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
-    """Each speaker's voiceprint the way stereo calls get theirs (transcribe.voices), so an agent enrolled
-    from stereo calls compares like with like. Time where two speakers overlap is left out."""
+def speaker_voiceprints(encoder, audio: Audio, turns: tuple[Turn, ...]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Each speaker's voiceprint taken exactly as transcribe.voices takes it for stored calls, so an agent
+    enrolled from stereo calls compares like with like (overlapped speech left out)."""
+    as_segments = [Segment(t.start, t.end, t.speaker, "", None, "") for t in turns]
     prints = {}
     for speaker in dict.fromkeys(t.speaker for t in turns):
-        others = [(t.start, t.end) for t in turns if t.speaker != speaker]
-        spans = []
-        for turn in turns:
-            if turn.speaker != speaker:
-                continue
-            for start, end in _minus_spans((turn.start, turn.end), others):
-                spans.append(samples[int(start * rate) : int(end * rate)])
-        voice = encoder.embed(np.concatenate(spans)) if spans else None
+        samples = speaker_samples(audio, as_segments, speaker)
+        voice = encoder.embed(samples) if len(samples) else None
         if voice is not None:
             prints[speaker] = voice
     return prints
-
-
-def _minus_spans(span: tuple[float, float], others: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    spans = [span]
-    for o_start, o_end in others:
-        spans = [
-            piece
-            for start, end in spans
-            for piece in (
-                [(start, end)]
-                if o_end <= start or o_start >= end
-                else [p for p in ((start, o_start), (o_end, end)) if p[1] > p[0]]
-            )
-        ]
-    return spans
 
 
 def window_starts(regions: list[tuple[float, float]], duration: float) -> list[float]:

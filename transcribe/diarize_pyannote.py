@@ -69,9 +69,5 @@ class PyannoteDiarizer:
         for segment, _, label in sorted(annotation.itertracks(yield_label=True), key=lambda t: t[0].start):
             name = names.setdefault(label, f"S{len(names)}")
             turns.append(Turn(round(float(segment.start), 3), round(float(segment.end), 3), name))
-        centroids = (
-            speaker_voiceprints(self.encoder, samples, audio.sample_rate, tuple(turns))
-            if self.encoder
-            else {}
-        )
+        centroids = speaker_voiceprints(self.encoder, audio, tuple(turns)) if self.encoder else {}
         return Diarization(tuple(turns), tuple(names.values()), self.method, centroids)

@@ -87,19 +87,13 @@ def assemble_mono(
     segments: Sequence[AsrSegment], diarization: Diarization, roles: Mapping[str, tuple[str, str]]
 ) -> tuple[tuple[Speaker, ...], tuple[Segment, ...]]:
     assigned = split_by_speaker(segments, diarization)
-    used = [s for s in diarization.speakers if any(a == s for a, _ in assigned)] or ["S0"]
-    speakers = tuple(
-        Speaker(
-            s,
-            roles.get(s, (Role.OTHER.value, "single_speaker"))[0],
-            None,
-            roles.get(s, ("", "single_speaker"))[1],
-        )
-        for s in used
-    )
+    unknown = (Role.OTHER.value, "single_speaker")
+    spoke = {speaker for speaker, _ in assigned}
+    used = [s for s in diarization.speakers if s in spoke] or ["S0"]
+    speakers = tuple(Speaker(s, roles.get(s, unknown)[0], None, roles.get(s, unknown)[1]) for s in used)
     role_of = {s.id: s.role for s in speakers}
     out = [
-        Segment(s.start, s.end, speaker, role_of.get(speaker, Role.OTHER.value), None, s.text, s.words)
+        Segment(s.start, s.end, speaker, role_of.get(speaker, unknown[0]), None, s.text, s.words)
         for speaker, s in assigned
     ]
     out.sort(key=lambda s: (s.start, s.end, s.speaker))

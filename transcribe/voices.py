@@ -84,16 +84,16 @@ def speaker_samples(audio: Audio, segments: Sequence[Segment], speaker: str) -> 
     others = [(s.start, s.end) for s in segments if s.speaker != speaker]
     pieces, total = [], 0
     limit = int(MAX_SPEECH_S * audio.sample_rate)
+    mixed: np.ndarray | None = None
     for segment in segments:
         if segment.speaker != speaker:
             continue
-        source = (
-            audio.channels[segment.channel]
-            if segment.channel is not None and segment.channel < len(audio.channels)
-            else audio.mix()
-        )
-        # On a stereo call the other side is silent on this channel, so overlaps need no cutting.
-        spans = [(segment.start, segment.end)] if audio.is_stereo else _minus(segment, others)
+        if segment.channel is not None and segment.channel < len(audio.channels):
+            # On its own channel the other side is silent, so overlaps need no cutting.
+            source, spans = audio.channels[segment.channel], [(segment.start, segment.end)]
+        else:
+            mixed = audio.mix() if mixed is None else mixed
+            source, spans = mixed, _minus(segment, others)
         for start, end in spans:
             piece = source[int(start * audio.sample_rate) : int(end * audio.sample_rate)]
             pieces.append(piece[: limit - total])

@@ -5,18 +5,12 @@ import json
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 from pyannote.core import Annotation
 from pyannote.core import Segment as Span
 from pyannote.metrics.diarization import DiarizationErrorRate
 from pyannote.metrics.identification import IdentificationErrorRate
-from redis import Redis
 
-from api.app import create_app
-from api.services import build_services
-from api.settings import load_settings
 from recorder.queue import CPU_QUEUE
-from storage import api_keys
 from tests.conftest import CALLS, FIXTURES
 from transcribe.audio import load_audio
 from transcribe.diarize import BuiltinDiarizer
@@ -78,17 +72,8 @@ def test_speaker_bounds_are_respected(diarizer):
 
 
 @pytest.fixture
-def service(
-    database_url, embedded_redis_url, tmp_path, monkeypatch, tiny_transcriber, voice_encoder, diarizer
-):
-    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
-    monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
-    Redis.from_url(embedded_redis_url).flushdb()
-    services = build_services(load_settings(data_dir=tmp_path))
-    with services.db.session() as session:
-        _, admin = api_keys.create_key(session, "admin", "ops")
-    client = TestClient(create_app(services))
-    client.headers["Authorization"] = f"Bearer {admin}"
+def service(admin_api, tiny_transcriber, voice_encoder, diarizer):
+    client, services = admin_api
 
     def upload(path, **metadata) -> str:
         with open(path, "rb") as audio:
@@ -112,8 +97,7 @@ def service(
         )
         run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"mono-{time.monotonic_ns()}")
 
-    yield client, upload, work
-    services.close()
+    return client, upload, work
 
 
 def first_words_role(transcript):

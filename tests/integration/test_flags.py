@@ -4,14 +4,8 @@ filters, rule listing, preview, and re-applying rules without duplicates."""
 import time
 
 import pytest
-from fastapi.testclient import TestClient
-from redis import Redis
 
-from api.app import create_app
-from api.services import build_services
-from api.settings import load_settings
 from recorder.queue import CPU_QUEUE
-from storage import api_keys
 from tests.conftest import CALLS
 from transcribe.jobs import WorkerContext
 from transcribe.reanalyse import apply_rules
@@ -23,15 +17,8 @@ FIXTURES = ("en_billing_dispute", "en_account_takeover", "en_rude_agent")
 
 
 @pytest.fixture
-def processed(database_url, embedded_redis_url, tmp_path, monkeypatch, base_transcriber):
-    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
-    monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
-    Redis.from_url(embedded_redis_url).flushdb()
-    services = build_services(load_settings(data_dir=tmp_path))
-    with services.db.session() as session:
-        _, admin = api_keys.create_key(session, "admin", "compliance-1")
-    client = TestClient(create_app(services))
-    client.headers["Authorization"] = f"Bearer {admin}"
+def processed(admin_api, base_transcriber):
+    client, services = admin_api
     ids = {}
     for name in FIXTURES:
         with open(CALLS / f"{name}.stereo.wav", "rb") as audio:
@@ -44,8 +31,7 @@ def processed(database_url, embedded_redis_url, tmp_path, monkeypatch, base_tran
         services.db, services.objects, base_transcriber, TranscribeSettings(), rules=services.rules
     )
     run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"flags-{time.monotonic_ns()}")
-    yield client, services, ids
-    services.close()
+    return client, services, ids
 
 
 def rule_ids(call):

@@ -7,14 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
-from redis import Redis
 
-from api.app import create_app
-from api.services import build_services
-from api.settings import load_settings
 from recorder.queue import CPU_QUEUE
-from storage import api_keys
 from storage.records import Segment
 from tests.conftest import CALLS, FIXTURES
 from transcribe.audio import Audio, load_audio
@@ -73,15 +67,8 @@ def test_voiceprint_audio_leaves_out_the_other_speakers_overlap():
 
 
 @pytest.fixture
-def service(database_url, embedded_redis_url, tmp_path, monkeypatch, tiny_transcriber, voice_encoder):
-    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
-    monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
-    Redis.from_url(embedded_redis_url).flushdb()
-    services = build_services(load_settings(data_dir=tmp_path))
-    with services.db.session() as session:
-        _, admin = api_keys.create_key(session, "admin", "compliance-1")
-    client = TestClient(create_app(services))
-    client.headers["Authorization"] = f"Bearer {admin}"
+def service(admin_api, tiny_transcriber, voice_encoder):
+    client, services = admin_api
 
     def upload(name: str, channel_roles: list[str], customer_number: str | None = None) -> str:
         metadata = {"channel_roles": channel_roles, "language": "en", "customer_number": customer_number}
@@ -105,8 +92,7 @@ def service(database_url, embedded_redis_url, tmp_path, monkeypatch, tiny_transc
         )
         run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"voices-{time.monotonic_ns()}")
 
-    yield client, upload, work
-    services.close()
+    return client, upload, work
 
 
 def test_a_watched_customer_voice_flags_later_calls_with_that_voice(service):

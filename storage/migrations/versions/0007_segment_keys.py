@@ -56,6 +56,9 @@ def upgrade() -> None:
     # When a call happened, as search's date filters and date order read it.
     op.execute("CREATE INDEX ix_calls_moment ON calls ((coalesce(started_at, created_at)))")
 
+    # 0004's covering index (id -> call, role) served the per-match segment reads this makes unneeded.
+    op.drop_index("ix_segments_id_call_role", "segments")
+
     # Re-key segments. Negating first keeps old and new ids from colliding mid-update.
     if sqlite:
         for trigger in TRIGGERS:
