@@ -27,6 +27,8 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 rules_app = typer.Typer(help="Rule packs.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+recorder_app = typer.Typer(help="Telephony ingestion: folder watch, bucket drop.", no_args_is_help=True)
+app.add_typer(recorder_app, name="recorder")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")
@@ -289,6 +291,60 @@ def ingest(
     )
     if failed:
         raise typer.Exit(1)
+
+
+@recorder_app.command("watch")
+def recorder_watch(
+    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="The PBX's recordings folder")],
+    url: Annotated[str | None, typer.Option(envvar="CALLREC_API_URL", help="The callrec server")] = None,
+    key: Annotated[str | None, typer.Option(envvar="CALLREC_API_KEY", help="A telephony key")] = None,
+    pattern: Annotated[
+        str | None, typer.Option(help='File-name pattern: "freepbx" or a template like {agent_id}_{date}')
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="The calls' source name")] = None,
+    cdr: Annotated[
+        Path | None, typer.Option(help="A CDR CSV (Asterisk Master.csv) to read metadata from")
+    ] = None,
+    once: Annotated[bool, typer.Option(help="Exit once nothing is left waiting")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Ingest finished recordings from a folder, then move each to done/ or failed/ (with the reason)."""
+    import signal
+
+    import httpx
+
+    from recorder.delivery import post_call
+    from recorder.watch import FolderWatcher, WatchOutcome
+
+    from .logs import configure_logging
+
+    settings = _settings(config)
+    configure_logging(settings.api.log_level)
+    updates = {"pattern": pattern, "source": source, "cdr_csv": str(cdr) if cdr else None}
+    watch = settings.watch.model_copy(update={k: v for k, v in updates.items() if v is not None})
+    url, key = _server(config, url, key)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=httpx.Timeout(300, connect=10)
+    ) as client:
+        try:
+            watcher = FolderWatcher(
+                folder, lambda audio, meta, name: post_call(client, audio, meta, name), watch
+            )
+        except ValueError as exc:  # FilenamePatternError, bad time zone
+            typer.echo(f"callrec: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(f"watching {folder.resolve()} (pattern {watch.pattern}, source {watch.source})", err=True)
+        counts = {"done": 0, "failed": 0, "retry": 0}
+
+        def report(outcome: WatchOutcome) -> None:
+            counts[outcome.action] += 1
+            typer.echo(f"{outcome.action}\t{outcome.call_id or '-'}\t{outcome.name}\t{outcome.detail}")
+
+        watcher.run(stop, once, report)
+        typer.echo(f"{counts['done']} ingested, {counts['failed']} failed", err=True)
 
 
 @app.command("import")

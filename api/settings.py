@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from recorder.settings import QueueSettings, RecorderSettings
+from recorder.settings import QueueSettings, RecorderSettings, WatchSettings
 from storage.settings import StorageSettings
 from transcribe.settings import TranscribeSettings
 
@@ -34,6 +34,7 @@ class Settings:
     queue: QueueSettings
     recorder: RecorderSettings
     transcribe: TranscribeSettings
+    watch: WatchSettings
 
     @property
     def data_dir(self) -> Path:
@@ -53,4 +54,5 @@ def load_settings(config_file: Path | None = None, data_dir: Path | None = None)
         queue=QueueSettings(_env_file=env_file),  # type: ignore[call-arg]
         recorder=RecorderSettings(_env_file=env_file),  # type: ignore[call-arg]
         transcribe=TranscribeSettings(_env_file=env_file),  # type: ignore[call-arg]
+        watch=WatchSettings(_env_file=env_file),  # type: ignore[call-arg]
     )

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -28,12 +29,10 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
     if not settings.queue.redis_url:
         embedded = EmbeddedRedis(data_dir / "redis")
         url = embedded.start()
-        settings = Settings(
-            api=settings.api,
+        settings = replace(
+            settings,
             storage=settings.storage.model_copy(update={"data_dir": data_dir}),
             queue=settings.queue.model_copy(update={"redis_url": url}),
-            recorder=settings.recorder,
-            transcribe=settings.transcribe,
         )
     worker: subprocess.Popen[bytes] | None = None
     try:

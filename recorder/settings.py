@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .metadata import ROLE_NAMES
@@ -15,6 +16,14 @@ class RecorderSettings(BaseSettings):
     channel_roles: list[str] = ["agent", "customer"]
     # Per-source overrides, e.g. {"asterisk": ["customer", "agent"]}.
     source_channel_roles: dict[str, list[str]] = {}
+    # Twilio's recording callback (POST /v1/telephony/twilio/recording): off until a token is set.
+    twilio_auth_token: SecretStr | None = None
+    # Sent as HTTP basic auth when fetching recordings (Twilio's "enforce HTTP auth on media URLs").
+    twilio_account_sid: str = ""
+    twilio_media_hosts: list[str] = ["api.twilio.com"]
+    # callrec's URL as the telephony provider sees it (behind a proxy the request URL differs);
+    # signatures are checked against it. Empty: the URL the request arrived on.
+    public_url: str = ""
 
     def roles_for(self, source: str) -> list[str]:
         roles = self.source_channel_roles.get(source, self.channel_roles)
@@ -34,3 +43,35 @@ class QueueSettings(BaseSettings):
     retry_intervals_s: list[int] = [30, 120, 600]
     # "auto": the GPU queue while a GPU worker is alive, the CPU queue otherwise; or "gpu" / "cpu".
     route: str = "auto"
+
+
+class WatchSettings(BaseSettings):
+    """The folder watcher (`callrec recorder watch`) and the bucket drop read these."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLREC_WATCH_", extra="ignore")
+
+    # "freepbx" (built in) or a template such as "{direction}_{agent_id}_{customer_number}_{date}_{time}".
+    pattern: str = "freepbx"
+    source: str = "pbx"
+    # Time zone of the local times in file names and CDR rows.
+    timezone: str = "UTC"
+    # Numbers this short are PBX extensions (agents), longer ones outside parties.
+    max_extension_digits: int = 6
+    # A file is complete once its size and mtime stay unchanged this long ...
+    settle_s: float = 5.0
+    # ... and, for a WAV, once its header agrees with its length (writers fix the header on close). A WAV
+    # whose header never agrees is taken as is after this long unchanged.
+    open_wav_grace_s: float = 600.0
+    # A MixMonitor leg whose partner never appears is ingested alone after this long.
+    lone_leg_wait_s: float = 120.0
+    poll_s: float = 2.0
+    # Roles of the -in and -out legs by call direction. MixMonitor records on the channel it runs on:
+    # FreePBX runs it on the caller's channel, so -in is the customer inbound and the agent outbound.
+    leg_roles: dict[str, list[str]] = {
+        "inbound": ["customer", "agent"],
+        "outbound": ["agent", "customer"],
+        "internal": ["agent", "other"],
+        "unknown": ["customer", "agent"],
+    }
+    # Asterisk's Master.csv (or any CSV with a uniqueid column), matched by the recording's uniqueid.
+    cdr_csv: str = ""

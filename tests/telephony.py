@@ -1,0 +1,34 @@
+"""Helpers for the ingestion-path tests: a PBX's files, written the way PBXs write them."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from tests.conftest import CALLS
+from transcribe.audio import load_audio
+
+STEREO = CALLS / "en_billing_dispute.stereo.wav"
+MONO = CALLS / "en_billing_dispute.mono.wav"
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16_000) -> Path:
+    """A mono 16-bit WAV of float samples in [-1, 1]."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def write_legs(folder: Path, stem: str) -> tuple[Path, Path]:
+    """MixMonitor's r()/t() files of the fixture call: channel 1 (customer) as -in, channel 0 as -out."""
+    audio = load_audio(STEREO, channels=2)
+    return (
+        write_wav(folder / f"{stem}-in.wav", audio.channels[1]),
+        write_wav(folder / f"{stem}-out.wav", audio.channels[0]),
+    )
