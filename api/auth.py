@@ -36,5 +36,10 @@ def require_role(*roles: str) -> Callable[..., ApiKey]:
     return dependency
 
 
+def actor(key: ApiKey) -> str:
+    """How an API key is named in records of who did what."""
+    return f"key {key.id} ({key.name})"
+
+
 admin_only = require_role("admin")
 uploader = require_role("admin", "telephony")

@@ -132,7 +132,15 @@ def worker(
             time.sleep(60)
 
     if not burst:
+        from recorder.notify import deliver_forever
+
         threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
+        threading.Thread(
+            target=deliver_forever,
+            args=(services.db, settings.recorder, threading.Event()),
+            name="webhooks",
+            daemon=True,
+        ).start()
     from transcribe.models import ModelUnavailable
 
     try:

@@ -24,6 +24,9 @@ class RecorderSettings(BaseSettings):
     # callrec's URL as the telephony provider sees it (behind a proxy the request URL differs);
     # signatures are checked against it. Empty: the URL the request arrived on.
     public_url: str = ""
+    # Outgoing webhooks: a failed delivery is tried again after each of these delays, then given up.
+    webhook_backoff_s: list[float] = [10, 60, 300, 1800, 7200, 21600]
+    webhook_timeout_s: float = 10.0
 
     def roles_for(self, source: str) -> list[str]:
         roles = self.source_channel_roles.get(source, self.channel_roles)

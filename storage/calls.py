@@ -14,6 +14,7 @@ from .errors import CallNotFound
 from .records import Call, CallStatus, NewCall
 from .tables import CallRow, FlagRow, JobAttemptRow, SegmentRow, utcnow
 from .times import as_utc
+from .webhooks import record_event
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -204,10 +205,29 @@ def set_progress(session: Session, call_id: str, stage: str, progress: float) ->
 
 def mark_done(session: Session, call_id: str) -> None:
     _set(session, call_id, status=CallStatus.DONE.value, progress=1.0, stage="done", error=None)
+    record_event(session, "call.done", {"call": call_summary(get_call(session, call_id))})
 
 
 def mark_failed(session: Session, call_id: str, reason: str) -> None:
     _set(session, call_id, status=CallStatus.FAILED.value, stage="failed", error=reason[:4000])
+    record_event(session, "call.failed", {"call": call_summary(get_call(session, call_id))})
+
+
+def call_summary(call: Call) -> dict[str, object]:
+    """What a notification says about a call: identity and outcome, never transcript text."""
+    return {
+        "id": call.id,
+        "status": call.status.value,
+        "error": call.error,
+        "source": call.source,
+        "external_id": call.external_id,
+        "direction": call.direction,
+        "agent_id": call.agent_id,
+        "customer_number": call.customer_number,
+        "started_at": call.started_at.isoformat() if call.started_at else None,
+        "duration": call.duration,
+        "language": call.language,
+    }
 
 
 def delete_call(session: Session, call_id: str) -> Call:

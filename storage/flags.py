@@ -14,6 +14,7 @@ from .calls import _aware
 from .errors import StorageError
 from .tables import CallRow, FlagRow, utcnow
 from .times import as_utc
+from .webhooks import record_event
 
 STATES = ("open", "confirmed", "dismissed")
 
@@ -80,11 +81,13 @@ def save_flags(
         row = existing.get(rule_id)
         if row is not None and row.state == "open":
             session.delete(row)
+    new_rows = []
     for flag in raised:
         row = existing.get(flag.rule_id)
         if row is None:
             row = FlagRow(call_id=call_id, rule_id=flag.rule_id, state="open")
             session.add(row)
+            new_rows.append(row)
         row.rule_version, row.category, row.severity, row.evidence = (
             flag.rule_version,
             flag.category,
@@ -92,7 +95,20 @@ def save_flags(
             flag.evidence,
         )
     session.flush()
+    for row in new_rows:
+        record_event(session, "flag.raised", {"flag": flag_summary(_to_flag(row))})
     return list_call_flags(session, call_id)
+
+
+def flag_summary(flag: Flag) -> dict[str, Any]:
+    return {
+        "id": flag.id,
+        "call_id": flag.call_id,
+        "rule_id": flag.rule_id,
+        "category": flag.category,
+        "severity": flag.severity,
+        "state": flag.state,
+    }
 
 
 def list_call_flags(session: Session, call_id: str) -> list[Flag]:

@@ -106,6 +106,8 @@ def _empty(db: Database) -> None:
             "flags",
             "speaker_voices",
             "voice_watches",
+            "webhook_deliveries",
+            "webhooks",
             "calls",
         ):
             session.execute(text(f"DELETE FROM {table}"))

@@ -32,3 +32,35 @@ def write_legs(folder: Path, stem: str) -> tuple[Path, Path]:
         write_wav(folder / f"{stem}-in.wav", audio.channels[1]),
         write_wav(folder / f"{stem}-out.wav", audio.channels[0]),
     )
+
+
+class Receiver:
+    """A local HTTP endpoint that records what is posted to it; answers `fail_first` requests with 500."""
+
+    def __init__(self, fail_first: int = 0) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.fail_first = fail_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                failing = receiver.fail_first > 0
+                receiver.fail_first -= 1
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(500 if failing else 204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/callrec"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

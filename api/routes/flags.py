@@ -19,7 +19,7 @@ from transcribe.reanalyse import caller_history
 from transcribe.rules.loader import RuleError, parse_rule
 from transcribe.rules.model import Rule
 
-from ..auth import admin_only
+from ..auth import actor, admin_only
 from ..schemas import ErrorOut, FlagOut
 
 router = APIRouter(prefix="/v1", tags=["flags"])
@@ -99,9 +99,7 @@ def patch_flag(
 ) -> FlagOut:
     """Confirm or dismiss a flag, with a comment; who and when are recorded."""
     with request.app.state.services.db.session() as session:
-        return FlagOut.of(
-            review_flag(session, flag_id, body.state, body.comment, f"key {key.id} ({key.name})")
-        )
+        return FlagOut.of(review_flag(session, flag_id, body.state, body.comment, actor(key)))
 
 
 @router.get("/rules", response_model=list[RuleOut], dependencies=[Depends(admin_only)])

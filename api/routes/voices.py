@@ -12,7 +12,7 @@ from storage.api_keys import ApiKey
 from storage.calls import get_call
 from storage.voices import VoiceWatch, end_watch, list_voices, list_watches, watch_voice
 
-from ..auth import admin_only
+from ..auth import actor, admin_only
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["voices"])
@@ -62,10 +62,6 @@ class WatchOut(BaseModel):
         )
 
 
-def _actor(key: ApiKey) -> str:
-    return f"key {key.id} ({key.name})"
-
-
 @router.get(
     "/calls/{call_id}/voices",
     response_model=list[VoiceOut],
@@ -105,7 +101,7 @@ def watch(
     """Watch this speaker's voice: every later call whose customer voice matches raises a flag."""
     with request.app.state.services.db.session() as session:
         get_call(session, call_id)
-        return WatchOut.of(watch_voice(session, call_id, speaker, body.note, _actor(key)))
+        return WatchOut.of(watch_voice(session, call_id, speaker, body.note, actor(key)))
 
 
 @router.get("/watchlist", response_model=list[WatchOut], responses=ERRORS, dependencies=[Depends(admin_only)])
@@ -122,4 +118,4 @@ def stop_watching(
 ) -> WatchOut:
     """End a watch (kept, inactive, with who ended it); later calls are no longer compared with it."""
     with request.app.state.services.db.session() as session:
-        return WatchOut.of(end_watch(session, watch_id, _actor(key)))
+        return WatchOut.of(end_watch(session, watch_id, actor(key)))
