@@ -355,6 +355,49 @@ def recorder_watch(
         typer.echo(f"{counts['done']} ingested, {counts['failed']} failed", err=True)
 
 
+@recorder_app.command("bucket")
+def recorder_bucket(
+    once: Annotated[bool, typer.Option(help="One scan, then exit")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Ingest recordings written into the object store under incoming/ (MinIO notifications wake it at once;
+    otherwise it polls). `callrec up` runs this already; at scale run it beside the API, once or more."""
+    import signal
+
+    from recorder.bucket import BucketDrop, WatchOutcome
+
+    from .logs import configure_logging
+    from .services import build_services
+
+    settings = _settings(config)
+    configure_logging(settings.api.log_level)
+    services = build_services(settings)
+    try:
+        drop = BucketDrop(services.ingestor, settings.watch)
+    except ValueError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+    def report(outcome: WatchOutcome) -> None:
+        typer.echo(f"{outcome.action}\t{outcome.call_id or '-'}\t{outcome.name}\t{outcome.detail}")
+
+    if once:  # whatever is there now counts as complete
+        drop.settings = settings.watch.model_copy(update={"settle_s": 0})
+        for outcome in drop.scan():
+            report(outcome)
+        return
+    stop = threading.Event()
+
+    def halt(*_: object) -> None:
+        stop.set()
+        drop.wake.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, halt)
+    threading.Thread(target=drop.listen, args=(stop,), daemon=True).start()
+    drop.run(stop, report)
+
+
 @app.command("import")
 def import_transcripts(
     paths: Annotated[list[Path], typer.Argument(help="Transcript JSON files or folders of them")],

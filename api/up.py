@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -18,7 +19,7 @@ from .admin_key import ensure_admin_key
 from .app import create_app
 from .embedded_redis import EmbeddedRedis
 from .processes import die_with_parent
-from .services import build_services
+from .services import Services, build_services
 from .settings import Settings
 
 
@@ -35,9 +36,12 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
             queue=settings.queue.model_copy(update={"redis_url": url}),
         )
     worker: subprocess.Popen[bytes] | None = None
+    stop_bucket = threading.Event()
     try:
         services = build_services(settings)
         admin_key = ensure_admin_key(services.db, data_dir)
+        if settings.watch.bucket_drop:
+            start_bucket_drop(services, settings, stop_bucket)
         env = dict(
             os.environ, CALLREC_DATA_DIR=str(data_dir), CALLREC_QUEUE_REDIS_URL=settings.queue.redis_url
         )
@@ -55,6 +59,7 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
         )
         server.run()
     finally:
+        stop_bucket.set()
         if worker is not None and worker.poll() is None:
             worker.send_signal(signal.SIGTERM)
             try:
@@ -63,6 +68,15 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
                 worker.kill()
         if embedded is not None:
             embedded.stop()
+
+
+def start_bucket_drop(services: Services, settings: Settings, stop: threading.Event) -> None:
+    """Recordings written under incoming/ in the object store are ingested by a thread of this process."""
+    from recorder.bucket import BucketDrop
+
+    drop = BucketDrop(services.ingestor, settings.watch)
+    threading.Thread(target=drop.run, args=(stop,), name="bucket-drop", daemon=True).start()
+    threading.Thread(target=drop.listen, args=(stop,), name="bucket-notifications", daemon=True).start()
 
 
 class _Server(uvicorn.Server):

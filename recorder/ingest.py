@@ -73,7 +73,11 @@ class Ingestor:
         with self.db.session() as session:
             return call_records.find_by_external_id(session, metadata.source, metadata.external_id)
 
-    def ingest(self, upload: SpooledUpload, metadata: CallMetadata) -> IngestResult:
+    def ingest(
+        self, upload: SpooledUpload, metadata: CallMetadata, stored_at: str | None = None
+    ) -> IngestResult:
+        """Store, record and queue one call. `stored_at`: the audio is already an object in the store
+        (a bucket drop); it is copied inside the store rather than uploaded again."""
         existing = self.existing_call(metadata)
         if existing is not None:
             return IngestResult(existing, created=False)
@@ -84,8 +88,11 @@ class Ingestor:
         call_id = call_records.new_call_id()
         suffix = PurePath(upload.filename).suffix.lower()[:8] if upload.filename else ""
         key = f"calls/{datetime.now(UTC):%Y/%m/%d}/{call_id}/original{suffix if suffix.isascii() else ''}"
-        with open(upload.path, "rb") as stream:
-            self.objects.put(key, stream, content_type=_content_type(info.format), sha256=upload.sha256)
+        if stored_at is not None:
+            self.objects.copy(stored_at, key)
+        else:
+            with open(upload.path, "rb") as stream:
+                self.objects.put(key, stream, content_type=_content_type(info.format), sha256=upload.sha256)
         new = new_call(
             metadata,
             roles,

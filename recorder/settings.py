@@ -76,5 +76,7 @@ class WatchSettings(BaseSettings):
         "internal": ["agent", "other"],
         "unknown": ["customer", "agent"],
     }
+    # Ingest recordings written into the object store under incoming/ (`callrec up` runs the scan).
+    bucket_drop: bool = True
     # Asterisk's Master.csv (or any CSV with a uniqueid column), matched by the recording's uniqueid.
     cdr_csv: str = ""

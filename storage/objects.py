@@ -22,6 +22,13 @@ class StoredObject:
     sha256: str
 
 
+@dataclass(frozen=True, slots=True)
+class ListedObject:
+    key: str
+    size: int
+    version: str  # changes whenever the object is rewritten (ETag, or mtime for a folder)
+
+
 class ObjectStore(Protocol):
     """Recordings and derived files, addressed by key."""
 
@@ -40,6 +47,14 @@ class ObjectStore(Protocol):
         ...
 
     def size(self, key: str) -> int: ...
+
+    def list(self, prefix: str) -> list[ListedObject]:
+        """Objects whose key starts with `prefix`, in key order."""
+        ...
+
+    def copy(self, source: str, target: str) -> None:
+        """Copy inside the store, never through this process (a hard link, or S3's server-side copy)."""
+        ...
 
     def exists(self, key: str) -> bool: ...
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from .errors import ChecksumMismatch, ObjectNotFound, ObjectStoreUnavailable
-from .objects import CHUNK_SIZE, HashingReader, StoredObject, validate_key
+from .objects import CHUNK_SIZE, HashingReader, ListedObject, StoredObject, validate_key
 
 
 class LocalObjectStore:
@@ -73,6 +74,29 @@ class LocalObjectStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def list(self, prefix: str) -> list[ListedObject]:
+        found = []
+        # Walk only the prefix's folder: the store holds every call's audio.
+        base = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
+        for path in sorted(base.rglob("*")):
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and path.is_file() and not path.name.startswith("."):
+                stat = path.stat()
+                found.append(ListedObject(key, stat.st_size, str(stat.st_mtime_ns)))
+        return found
+
+    def copy(self, source: str, target: str) -> None:
+        source_path, target_path = self._path(source), self._path(target)
+        if not source_path.is_file():
+            raise ObjectNotFound(f"object {source} not found")
+        target_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = target_path.with_name(f".{target_path.name}.{uuid.uuid4().hex}.partial")
+        try:
+            os.link(source_path, partial)  # same bytes on disk, no second copy
+        except OSError:
+            shutil.copyfile(source_path, partial)  # another file system
+        os.replace(partial, target_path)
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

@@ -8,11 +8,12 @@ from typing import BinaryIO
 
 import urllib3
 from minio import Minio
+from minio.commonconfig import CopySource
 from minio.error import S3Error
 from minio.sse import SseS3
 
 from .errors import ChecksumMismatch, ObjectNotFound, ObjectStoreUnavailable
-from .objects import CHUNK_SIZE, HashingReader, StoredObject, validate_key
+from .objects import CHUNK_SIZE, HashingReader, ListedObject, StoredObject, validate_key
 
 PART_SIZE = 16 * 1024 * 1024  # multipart upload part; unknown length streams in parts of this size
 
@@ -109,6 +110,37 @@ class S3ObjectStore:
             return int(self.client.stat_object(self.bucket, self._name(key)).size or 0)
         except S3Error as exc:
             raise ObjectNotFound(f"object {key} not found") from exc
+
+    def list(self, prefix: str) -> list[ListedObject]:
+        try:
+            return [
+                ListedObject(obj.object_name.removeprefix(self.prefix), int(obj.size or 0), obj.etag or "")
+                for obj in self.client.list_objects(self.bucket, prefix=self.prefix + prefix, recursive=True)
+                if obj.object_name
+            ]
+        except (S3Error, urllib3.exceptions.HTTPError) as exc:
+            raise ObjectStoreUnavailable(f"S3 list of {prefix} failed: {exc}") from exc
+
+    def copy(self, source: str, target: str) -> None:
+        try:
+            self.client.copy_object(
+                self.bucket, self._name(target), CopySource(self.bucket, self._name(source)), sse=self._sse
+            )
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                raise ObjectNotFound(f"object {source} not found") from exc
+            raise ObjectStoreUnavailable(f"S3 copy of {source} failed: {exc}") from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise ObjectStoreUnavailable(f"S3 copy of {source} failed: {exc}") from exc
+
+    def listen(self, prefix: str) -> Iterator[str]:
+        """MinIO's bucket notifications (an extension to S3): keys of objects created under `prefix`."""
+        with self.client.listen_bucket_notification(
+            self.bucket, prefix=self.prefix + prefix, events=("s3:ObjectCreated:*",)
+        ) as events:
+            for event in events:
+                for record in event.get("Records", []):
+                    yield str(record["s3"]["object"]["key"]).removeprefix(self.prefix)
 
     def exists(self, key: str) -> bool:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -61,10 +62,23 @@ def check_english_call(service) -> None:
 
 
 def test_embedded_defaults_english_hebrew_arabic(tmp_path):
+    from recorder.notify import verify
     from tests.e2e.conftest import callrec_up
+    from tests.telephony import Receiver
 
+    receiver = Receiver()
     with callrec_up(tmp_path / "data") as service:
+        with service.client() as client:
+            hook = client.post("/v1/webhooks", json={"url": receiver.url, "events": ["call.done"]}).json()
         check_english_call(service)
+        # The worker's sender posts call.done, signed, within a few seconds of the call finishing.
+        deadline = time.monotonic() + 30
+        while not receiver.received and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (headers, body), *_ = receiver.received
+        assert verify(hook["secret"], headers["X-Callrec-Signature"], body)
+        assert json.loads(body)["data"]["call"]["external_id"] == "e2e-en"
+        receiver.close()
 
         he_id = post_call(
             service, "he_billing_dispute.stereo.wav", {"external_id": "e2e-he", "language": "he"}
