@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 import uuid
 
@@ -110,6 +111,21 @@ def test_embedded_defaults_english_hebrew_arabic(tmp_path):
                 found = client.get("/v1/search", params={"q": word}).json()
             assert call_id in [r["call_id"] for r in found["results"]]
         assert any(HEBREW.search(s["text"]) for s in he["segments"] if s["role"] == "customer")
+
+        # The bucket drop: a recording written under incoming/ in the object folder becomes a call.
+        incoming = tmp_path / "data" / "objects" / "incoming"
+        incoming.mkdir(parents=True)
+        shutil.copy(CALLS / "en_account_takeover.stereo.wav", incoming / "drop-1.wav")
+        deadline = time.monotonic() + 60
+        dropped: list = []
+        while not dropped and time.monotonic() < deadline:
+            with service.client() as client:
+                calls = client.get("/v1/calls", params={"limit": 100}).json()["items"]
+            dropped = [c for c in calls if c["audio"]["filename"] == "drop-1.wav"]
+            time.sleep(0.5)
+        assert dropped, "the dropped recording was not ingested"
+        assert service.wait_done(dropped[0]["id"])["status"] == "done"
+        assert not (incoming / "drop-1.wav").exists()
 
         # A restart keeps everything: same admin key, same calls, Redis data on disk.
     with callrec_up(tmp_path / "data") as again:
