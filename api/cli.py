@@ -272,9 +272,20 @@ def ingest(
         str | None, typer.Option(envvar="CALLREC_API_KEY", help="An admin or telephony key")
     ] = None,
     metadata: Annotated[str, typer.Option(help="JSON metadata applied to every file")] = "{}",
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            help="A CSV of metadata: a `file` column (relative to the first path) and field columns"
+        ),
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, max=32, help="Uploads in flight at once")] = 1,
     config: ConfigOption = None,
 ) -> None:
-    """Post recordings to a running server; re-running skips what was already ingested."""
+    """Post recordings to a running server (a backfill); re-running resumes, skipping what is stored."""
+    from collections import Counter
+
+    from recorder.backfill import ManifestError
+
     from .ingest_client import ingest_paths
 
     url, key = _server(config, url, key)
@@ -284,7 +295,13 @@ def ingest(
     except (ValueError, AssertionError) as exc:
         typer.echo("callrec: --metadata must be a JSON object", err=True)
         raise typer.Exit(2) from exc
-    outcomes = _batch(lambda: ingest_paths(url, key, paths, extra, show_progress=sys.stderr.isatty()))
+    try:
+        outcomes = _batch(
+            lambda: ingest_paths(url, key, paths, extra, sys.stderr.isatty(), manifest=csv, jobs=jobs)
+        )
+    except ManifestError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
     failed = [o for o in outcomes if o.status not in (200, 201)]
     created = sum(o.status == 201 for o in outcomes)
     for outcome in outcomes:
@@ -297,6 +314,9 @@ def ingest(
         f"{len(failed)} failed",
         err=True,
     )
+    reasons = Counter(f"{o.status or 'unreachable'}: {o.detail[:120]}" for o in failed)
+    for reason, count in reasons.most_common():
+        typer.echo(f"  {count} x {reason}", err=True)
     if failed:
         raise typer.Exit(1)
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from recorder.backfill import read_manifest
+from recorder.delivery import find_call, post_call
+from recorder.sidecars import merge_metadata
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a", ".aac", ".gsm", ".webm", ".mp4"}
 
@@ -38,17 +43,14 @@ def find_recordings(paths: Iterable[Path]) -> list[Path]:
 def post_recording(client: httpx.Client, path: Path, metadata: dict) -> IngestOutcome:
     # external_id defaults to the file's path so running ingest twice never duplicates a call.
     metadata = {"external_id": str(path.resolve()), "source": "ingest", **metadata}
-    with open(path, "rb") as audio:
-        response = client.post(
-            "/v1/calls", files={"audio": (path.name, audio)}, data={"metadata": json.dumps(metadata)}
-        )
-    try:
-        body = response.json()
-    except ValueError:
-        body = {"detail": response.text[:200]}
-    return IngestOutcome(
-        path, response.status_code, body.get("id"), body.get("detail") or body.get("status", "")
-    )
+    if not path.is_file():
+        return IngestOutcome(path, 0, None, "no such file")
+    # Resuming a batch: a call stored by an earlier run is recognised without uploading it again.
+    existing = find_call(client, metadata["source"], metadata["external_id"])
+    if existing is not None:
+        return IngestOutcome(path, 200, existing, "existing")
+    delivery = post_call(client, path, metadata)
+    return IngestOutcome(path, delivery.status, delivery.call_id, delivery.detail)
 
 
 def post_each(
@@ -58,10 +60,10 @@ def post_each(
     label: str,
     post: Callable[[httpx.Client, Path], IngestOutcome],
     show_progress: bool = True,
+    jobs: int = 1,
 ) -> list[IngestOutcome]:
-    """Post each file with `post`, one after another, behind a progress bar; an unreachable server is an
-    outcome of its own, so one bad file never stops the batch."""
-    outcomes = []
+    """Post each file with `post`, `jobs` at a time, behind a progress bar; an unreachable server is an
+    outcome of its own, so one bad file never stops the batch. Outcomes come back in file order."""
     headers = {"Authorization": f"Bearer {key}"}
     with (
         httpx.Client(base_url=url, headers=headers, timeout=httpx.Timeout(300, connect=10)) as client,
@@ -75,26 +77,48 @@ def post_each(
         ) as progress,
     ):
         task = progress.add_task("", total=len(files))
-        for path in files:
-            progress.update(task, description=path.name)
+
+        def post_one(path: Path) -> IngestOutcome:
             try:
-                outcomes.append(post(client, path))
+                return post(client, path)
             except httpx.HTTPError as exc:
-                outcomes.append(IngestOutcome(path, 0, None, f"could not reach {url}: {exc}"))
-            progress.advance(task)
+                return IngestOutcome(path, 0, None, f"could not reach {url}: {exc}")
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            outcomes = []
+            for outcome in pool.map(post_one, files):
+                outcomes.append(outcome)
+                progress.update(task, description=outcome.path.name)
+                progress.advance(task)
     return outcomes
 
 
 def ingest_paths(
-    url: str, key: str, paths: list[Path], metadata: dict, show_progress: bool = True
+    url: str,
+    key: str,
+    paths: list[Path],
+    metadata: dict,
+    show_progress: bool = True,
+    manifest: Path | None = None,
+    jobs: int = 1,
 ) -> list[IngestOutcome]:
+    """Post recordings: every audio file under `paths`, or, with a manifest CSV, the files it lists (relative
+    to the first path) with each row's metadata over `metadata`."""
+    if manifest is None:
+        files = find_recordings(paths)
+        per_file: dict[Path, dict] = {}
+    else:
+        rows = read_manifest(manifest, paths[0] if paths else manifest.parent)
+        files = [row.path for row in rows]
+        per_file = {row.path: row.metadata for row in rows}
     return post_each(
         url,
         key,
-        find_recordings(paths),
+        files,
         "ingest",
-        lambda client, path: post_recording(client, path, metadata),
+        lambda client, path: post_recording(client, path, merge_metadata(metadata, per_file.get(path, {}))),
         show_progress,
+        jobs,
     )
 
 

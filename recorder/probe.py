@@ -43,7 +43,9 @@ def probe_audio(path: Path) -> AudioInfo:
     except UnsupportedAudio:
         raise
     except (av.FFmpegError, ValueError, IndexError) as exc:
-        raise UnsupportedAudio(f"the file is not audio we can decode: {exc}") from exc
+        # FFmpeg's message names the server's temporary file: say only what was wrong.
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UnsupportedAudio(f"the file is not audio we can decode: {reason}") from exc
     if channels > MAX_CHANNELS:
         raise UnsupportedAudio(
             f"{channels}-channel audio is not supported; send mono or two-channel recordings"

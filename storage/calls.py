@@ -81,7 +81,8 @@ def create_call(session: Session, call_id: str, new: NewCall) -> tuple[Call, boo
         direction=new.direction,
         agent_id=new.agent_id,
         customer_number=new.customer_number,
-        started_at=new.started_at,
+        # SQLite keeps the wall time and drops the offset: store UTC so every backend agrees.
+        started_at=as_utc(new.started_at) if new.started_at else None,
         channel_roles=list(new.channel_roles),
         language_hint=new.language_hint,
         extra=new.extra,

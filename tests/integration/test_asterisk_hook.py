@@ -7,38 +7,19 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from recorder.delivery import post_call
 from recorder.settings import WatchSettings
 from recorder.watch import FolderWatcher
 from storage import api_keys
 from tests.conftest import free_port
-from tests.telephony import STEREO
+from tests.telephony import STEREO, served
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 HOOK = Path(__file__).resolve().parents[2] / "recorder" / "asterisk_hook.py"
-
-
-@contextmanager
-def served(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 @pytest.fixture
