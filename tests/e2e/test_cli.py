@@ -135,3 +135,33 @@ def test_rules_check_names_the_bad_file_and_line(tmp_path):
     failed = run("rules", "check", str(bad))
     assert failed.returncode == 1
     assert f"{bad / 'broken.yaml'}:2: rule custom.two: severity must be one of" in failed.stderr
+
+
+def test_recorder_watch_ingests_a_pbx_folder_and_exits_once_it_is_empty(tmp_path):
+    folder = tmp_path / "monitor"
+    (folder / "2025" / "11" / "22").mkdir(parents=True)
+    name = "exten-4001-0541234567-20251122-093015-1763796615.12"
+    (folder / "2025" / "11" / "22" / f"{name}.wav").write_bytes(
+        (CALLS / "en_rude_agent.stereo.wav").read_bytes()
+    )
+    (folder / "junk.wav").write_bytes(b"RIFF0000WAVE" + b"\x01" * 100)
+    with callrec_up(tmp_path / "data", {"CALLREC_TRANSCRIBE_MODEL": "tiny.en"}) as service:
+        env = {
+            "CALLREC_API_URL": service.url,
+            "CALLREC_API_KEY": service.key,
+            "CALLREC_WATCH_SETTLE_S": "0.5",
+            "CALLREC_WATCH_POLL_S": "0.5",
+            # junk.wav's header never matches its length: without this it would wait the 10-minute grace
+            "CALLREC_WATCH_OPEN_WAV_GRACE_S": "1",
+            "PATH": "/usr/bin",
+        }
+        result = run("recorder", "watch", str(folder), "--once", env=env)
+        with service.client() as client:
+            calls = client.get("/v1/calls").json()["items"]
+        bad = run("recorder", "watch", str(folder), "--pattern", "{nonsense}", "--once", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "1 ingested, 1 failed" in result.stderr
+    assert [(c["external_id"], c["agent_id"], c["direction"]) for c in calls] == [(name, "4001", "inbound")]
+    assert (folder / "done" / "2025" / "11" / "22" / f"{name}.wav").exists()
+    assert "decode" in (folder / "failed" / "junk.reason.txt").read_text()
+    assert bad.returncode == 2 and "unknown field {nonsense}" in bad.stderr
