@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import struct
 import tempfile
@@ -88,12 +89,8 @@ class FolderWatcher:
     def recordings(self) -> list[Recording]:
         found: dict[str, Recording] = {}
         sidecars: dict[str, Path] = {}
-        for path in sorted(self.root.rglob("*")):
+        for path in self._files():
             relative = path.relative_to(self.root)
-            if relative.parts[0] in (DONE, FAILED) or any(p.startswith(".") for p in relative.parts):
-                continue
-            if not path.is_file():
-                continue
             suffix = path.suffix.lower()
             if suffix == ".json":
                 sidecars[str(relative.with_suffix(""))] = path
@@ -108,6 +105,18 @@ class FolderWatcher:
         for name, recording in found.items():
             recording.sidecar = sidecars.get(name)
         return list(found.values())
+
+    def _files(self) -> list[Path]:
+        """Files under the root, leaving out done/ and failed/ (which only grow) and hidden entries
+        (a writer's temporary files)."""
+        files: list[Path] = []
+        for directory, subdirectories, names in os.walk(self.root):
+            at_root = Path(directory) == self.root
+            subdirectories[:] = sorted(
+                d for d in subdirectories if not d.startswith(".") and not (at_root and d in (DONE, FAILED))
+            )
+            files.extend(Path(directory) / name for name in sorted(names) if not name.startswith("."))
+        return files
 
     def is_ready(self, recording: Recording) -> bool:
         now = self.clock()
@@ -139,7 +148,10 @@ class FolderWatcher:
         """Deliver every recording that is complete and not waiting for a retry."""
         outcomes = []
         now = self.clock()
-        for recording in self.recordings():
+        recordings = self.recordings()
+        present = {path for recording in recordings for path in recording.files}
+        self._seen = {path: seen for path, seen in self._seen.items() if path in present}
+        for recording in recordings:
             retry_at = self._retry_at.get(recording.name)
             if retry_at and retry_at[0] > now:
                 continue

@@ -165,3 +165,44 @@ def test_recorder_watch_ingests_a_pbx_folder_and_exits_once_it_is_empty(tmp_path
     assert (folder / "done" / "2025" / "11" / "22" / f"{name}.wav").exists()
     assert "decode" in (folder / "failed" / "junk.reason.txt").read_text()
     assert bad.returncode == 2 and "unknown field {nonsense}" in bad.stderr
+
+
+def test_a_watcher_killed_mid_batch_resumes_without_loss_or_duplicates(tmp_path):
+    import os
+    import signal
+    import time
+
+    folder = tmp_path / "monitor"
+    folder.mkdir()
+    audio = (CALLS / "en_rude_agent.stereo.wav").read_bytes()
+    names = [f"exten-4001-05400000{i:02d}-20251122-0930{i:02d}-1763796615.{i}" for i in range(8)]
+    for name in names:
+        (folder / f"{name}.wav").write_bytes(audio)
+    with callrec_up(tmp_path / "data", {"CALLREC_TRANSCRIBE_MODEL": "tiny.en"}) as service:
+        env = {
+            **os.environ,
+            "CALLREC_API_URL": service.url,
+            "CALLREC_API_KEY": service.key,
+            "CALLREC_WATCH_SETTLE_S": "0.2",
+            "CALLREC_WATCH_POLL_S": "0.2",
+        }
+        watcher = subprocess.Popen(
+            [*CALLREC, "recorder", "watch", str(folder)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 60
+        while (
+            time.monotonic() < deadline
+            and len(list((folder / "done").glob("*.wav")) if (folder / "done").exists() else []) < 2
+        ):
+            time.sleep(0.01)
+        watcher.send_signal(signal.SIGKILL)  # no chance to tidy up
+        watcher.wait(10)
+        moved_before = len(list((folder / "done").glob("*.wav")))
+        assert 2 <= moved_before < len(names), "the kill did not land mid-batch"
+        again = run("recorder", "watch", str(folder), "--once", env=env)
+        with service.client() as client:
+            calls = client.get("/v1/calls", params={"limit": 100}).json()["items"]
+    assert again.returncode == 0, again.stderr
+    assert sorted(c["external_id"] for c in calls) == sorted(names)  # each exactly once
+    assert sorted(p.stem for p in (folder / "done").glob("*.wav")) == sorted(names)
+    assert not list(folder.glob("*.wav"))
