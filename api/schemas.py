@@ -64,6 +64,8 @@ class CallOut(BaseModel):
     transcript_source: str | None  # model | import | correction
     transcript_edited_by: str | None
     transcript_edited_at: datetime | None
+    redaction: dict[str, Any] | None  # {"found": {"card": 1}, "audio": "tone", "windows": [[s, e]]}
+    has_original: bool  # the unredacted audio is kept (admins: GET .../audio?original=true)
     created_at: datetime
     updated_at: datetime
 
@@ -101,6 +103,12 @@ class CallOut(BaseModel):
             transcript_source=call.transcript_source,
             transcript_edited_by=call.transcript_edited_by,
             transcript_edited_at=call.transcript_edited_at,
+            redaction=(
+                {k: v for k, v in call.redaction.items() if k != "original_transcript_key"}
+                if call.redaction
+                else None
+            ),
+            has_original=bool(call.original_audio_key),
             created_at=call.created_at,
             updated_at=call.updated_at,
         )

@@ -29,7 +29,10 @@ HELD_OUT = ROOT / "tests" / "fixtures" / "pii" / "heldout.json"
 def as_transcript(text: str) -> Transcript:
     words = tuple(Word(float(i), i + 0.9, w, 0.9) for i, w in enumerate(text.split()))
     return Transcript(
-        "xx", len(words), (Speaker("S1", "customer", 1),), (Segment(0, len(words), "S1", "customer", 1, text, words),)
+        "xx",
+        len(words),
+        (Speaker("S1", "customer", 1),),
+        (Segment(0, len(words), "S1", "customer", 1, text, words),),
     )
 
 
@@ -59,7 +62,7 @@ def evaluate(cases: list[dict]) -> dict:
                 misses.append((case["text"], entity["kind"]))
             else:
                 matched.add(hit)
-        for index, (kind, words) in enumerate(spans):
+        for index, (kind, _words) in enumerate(spans):
             if index not in matched:
                 for key in (kind, case["lang"], "all"):
                     counts[key]["fp"] += 1

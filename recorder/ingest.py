@@ -162,8 +162,17 @@ class Ingestor:
         with self.db.session() as session:
             call = call_records.delete_call(session, call_id)
         self.queue.cancel(call_id)
-        if call.audio_key:
-            self.objects.delete(call.audio_key)
+        for key in call_objects(self.objects, call):
+            self.objects.delete(key)
+
+
+def call_objects(objects: ObjectStore, call: Call) -> list[str]:
+    """Every object of a call: its recording, a redacted or kept original one, a kept transcript."""
+    keys = {key for key in (call.audio_key, call.original_audio_key) if key}
+    folder = PurePath(call.audio_key).parent.as_posix() if call.audio_key else ""
+    if folder.startswith("calls/") and folder.endswith(call.id):
+        keys.update(o.key for o in objects.list(folder + "/"))
+    return sorted(keys)
 
 
 class Spool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +58,8 @@ def to_call(row: CallRow) -> Call:
         transcript_source=row.transcript_source,
         transcript_edited_by=row.transcript_edited_by,
         transcript_edited_at=_aware(row.transcript_edited_at),
+        redaction=row.redaction,
+        original_audio_key=row.original_audio_key or "",
     )
 
 
@@ -212,6 +215,23 @@ def mark_done(session: Session, call_id: str) -> None:
 def mark_failed(session: Session, call_id: str, reason: str) -> None:
     _set(session, call_id, status=CallStatus.FAILED.value, stage="failed", error=reason[:4000])
     record_event(session, "call.failed", {"call": call_summary(get_call(session, call_id))})
+
+
+def set_redaction(
+    session: Session,
+    call_id: str,
+    redaction: dict[str, Any],
+    audio: dict[str, Any] | None = None,
+    original_audio_key: str | None = None,
+) -> None:
+    """Record what was redacted; with `audio` (key, sha256, size, format) the call now plays the
+    redacted recording, and `original_audio_key` is where the unredacted one is kept ("" when not)."""
+    values: dict[str, Any] = {"redaction": redaction}
+    if audio is not None:
+        values.update({f"audio_{name}": value for name, value in audio.items()})
+    if original_audio_key is not None:
+        values["original_audio_key"] = original_audio_key
+    _set(session, call_id, **values)
 
 
 def call_summary(call: Call) -> dict[str, object]:

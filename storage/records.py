@@ -115,6 +115,8 @@ class Call:
     transcript_source: str | None = None  # model | import | correction
     transcript_edited_by: str | None = None
     transcript_edited_at: datetime | None = None
+    redaction: dict[str, Any] | None = None  # {"found": {"card": 1}, "audio": "tone", ...}
+    original_audio_key: str = ""  # the unredacted recording, kept only when settings say so
 
     @property
     def has_audio(self) -> bool:

@@ -75,6 +75,9 @@ class CallRow(Base):
     transcript_source: Mapped[str | None] = mapped_column(String(16))
     transcript_edited_by: Mapped[str | None] = mapped_column(String(128))
     transcript_edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Personal data found and redacted ({"card": 1, ...}); the unredacted audio's key when kept.
+    redaction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    original_audio_key: Mapped[str] = mapped_column(String(512), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

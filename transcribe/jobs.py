@@ -31,6 +31,7 @@ from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
 from .pipeline import CallOptions, Diarizer, Timings, overall, transcribe_audio
 from .reanalyse import caller_history
+from .redaction import redact_call
 from .rules.loader import load_rules
 from .rules.model import Rule
 from .settings import TranscribeSettings
@@ -132,6 +133,11 @@ def process_call(call_id: str) -> dict:
 
     voices = speaker_voices(context, call_id, audio, transcript, report, timings)
     started = time.perf_counter()
+    report("redact", overall("assign", 1.0), force=True)
+    redaction = redact_call(context.settings, context.objects, call, transcript)
+    transcript = redaction.transcript
+    timings.measure("redact", started)
+    started = time.perf_counter()
     report("analyse", overall("assign", 1.0), force=True)
     with context.db.session() as session:  # save + index + analyse + done in one transaction
         # A reviewer's correction or an imported transcript is never overwritten by a model re-run.
@@ -143,6 +149,10 @@ def process_call(call_id: str) -> dict:
             call_records.mark_transcript_from_model(session, call_id)
         timings.measure("save", started)
         started = time.perf_counter()
+        if redaction.summary is not None:
+            call_records.set_redaction(
+                session, call_id, redaction.summary, redaction.audio, redaction.original_audio_key
+            )
         if voices is not None:
             save_voices(session, call_id, voices)
         history = caller_history(session, context.rules, call, context.settings.voice_match_threshold)
@@ -164,6 +174,8 @@ def process_call(call_id: str) -> dict:
         call_records.mark_done(session, call_id)
         outcome = "kept_edit" if kept_edit else "done"
         call_records.finish_attempt(session, attempt_id, outcome, None, timings.seconds)
+    if redaction.replaced_audio_key:  # the unredacted recording is not kept
+        context.objects.delete(redaction.replaced_audio_key)
     if job is not None:
         job.meta.update({"stage": "done", "progress": 1.0, "timings": timings.seconds})
         job.save_meta()

@@ -120,11 +120,18 @@ REPEATS = {"double": 2, "triple": 3}
 FILLERS = set(_forms("uh um er and dash hyphen space slash אה אממ ו اه و"))
 AND_PREFIXES = ("ו", "و")  # "ושלוש", "وخمسه": the conjunction is written onto the number
 CUES = {
-    "card": _forms("card credit debit visa mastercard amex כרטיס אשראי ויזה מאסטרקארד بطاقه ائتمان فيزا"),
+    # Payment words count: the recogniser often hears "card number" as something else ("current number"),
+    # and a number read out for a payment is a card's even when a misheard digit breaks its Luhn check.
+    "card": _forms(
+        "card credit debit visa mastercard amex payment pay charge "
+        "כרטיס אשראי ויזה מאסטרקארד תשלום לתשלום بطاقه ائتمان فيزا الدفع دفع"
+    ),
     "cvv": _forms("cvv cvc cvv2 security back אבטחה הגב ספרות الامان الرمز رمز الخلف"),
     "expiry": _forms("expiry expiration expires expire valid validity תוקף התוקף انتهاء الانتهاء صلاحيه"),
     "id_number": _forms("id identity teudat zehut passport תעודת זהות תז דרכון هويه الهويه جواز"),
-    "phone": _forms("phone mobile cell callback reach טלפון נייד פלאפון לחזור هاتف الهاتف موبايل جوال الجوال"),
+    "phone": _forms(
+        "phone mobile cell callback reach טלפון נייד פלאפון לחזור هاتف الهاتف موبايل جوال الجوال"
+    ),
     "iban": _forms("iban swift אייבן ايبان"),
 }
 # A cue matches a word that is the cue or carries it after a prefix ("בכרטיס", "والبطاقه").
@@ -201,7 +208,8 @@ def _words_of_text(segment: Segment) -> tuple[Word, ...]:
     parts = segment.text.split()
     step = (segment.end - segment.start) / max(1, len(parts))
     return tuple(
-        Word(segment.start + i * step, segment.start + (i + 1) * step, part, 1.0) for i, part in enumerate(parts)
+        Word(segment.start + i * step, segment.start + (i + 1) * step, part, 1.0)
+        for i, part in enumerate(parts)
     )
 
 
@@ -360,7 +368,7 @@ def _iban_letters(tokens: list[_Token], first: int) -> tuple[str, int]:
 
 
 def _spoken_emails(tokens: list[_Token], speaker: str, used: set[int]) -> list[Span]:
-    """"dana at example dot com": a name, an at-word, then labels joined by dot-words."""
+    """ "dana at example dot com": a name, an at-word, then labels joined by dot-words."""
     spans = []
     for at in range(1, len(tokens) - 2):
         if tokens[at].form not in AT_WORDS or not tokens[at - 1].form.isalnum():

@@ -48,3 +48,9 @@ class TranscribeSettings(BaseSettings):
     # Cosine similarity at which two voiceprints count as one voice: between the same-speaker (0.93) and
     # different-speaker (at most 0.86) similarities of two real voices (tests/integration/test_voices.py).
     voice_match_threshold: float = 0.90
+    # Personal data (cards, CVV, expiry, IDs, phones, e-mails, IBANs) is replaced in the transcript and
+    # covered in the audio, on every channel, before anything is saved or indexed.
+    redaction: bool = True
+    redaction_audio: Literal["tone", "silence", "off"] = "tone"
+    # Keep the unredacted audio and transcript, reachable by admins only. Off: they are deleted.
+    keep_original: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from datetime import datetime
 from typing import Literal
@@ -26,7 +27,7 @@ from transcribe.formats import MEDIA_TYPES, render, to_json
 from ..auth import admin_only, uploader
 from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
 from ..upload import read_upload
-from .transcripts import CallWithoutAudio, create_call_without_audio
+from .transcripts import CallWithoutAudio, TranscriptIn, create_call_without_audio
 
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 ERRORS: dict[int | str, dict] = {
@@ -204,13 +205,23 @@ def retry_call(request: Request, call_id: str) -> CallCreated:
     dependencies=[Depends(admin_only)],
 )
 def get_transcript(
-    request: Request, call_id: str, format: Literal["json", "srt", "vtt", "txt", "rttm"] = "json"
+    request: Request,
+    call_id: str,
+    format: Literal["json", "srt", "vtt", "txt", "rttm"] = "json",
+    original: bool = Query(False, description="The unredacted transcript, where settings keep it (admins)"),
 ) -> Response:
-    with _services(request).db.session() as session:
+    services = _services(request)
+    with services.db.session() as session:
         call = call_records.get_call(session, call_id)
         if call.status != CallStatus.DONE:
             raise HTTPException(409, f"the transcript is not ready: the call is {call.status.value}")
         transcript = load_transcript(session, call_id)
+    if original:
+        key = (call.redaction or {}).get("original_transcript_key")
+        if not key:
+            raise HTTPException(404, "no unredacted transcript is kept for this call")
+        document = json.loads(b"".join(services.objects.open(key)))
+        transcript = TranscriptIn.model_validate(document).to_transcript(model=document.get("model", ""))
     if format == "json":
         return JSONResponse(to_json(transcript))
     return PlainTextResponse(render(transcript, format, recording_id=call_id), media_type=MEDIA_TYPES[format])
@@ -225,24 +236,32 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
     response_class=StreamingResponse,
     dependencies=[Depends(admin_only)],
 )
-def get_audio(request: Request, call_id: str) -> Response:
-    """The original recording; honours a single HTTP Range so players can seek."""
+def get_audio(
+    request: Request,
+    call_id: str,
+    original: bool = Query(False, description="The unredacted recording, where settings keep it (admins)"),
+) -> Response:
+    """The recording (redacted where personal data was spoken); honours a single HTTP Range so players
+    can seek."""
     services = _services(request)
     with services.db.session() as session:
         call = call_records.get_call(session, call_id)
     if not call.has_audio:
         raise HTTPException(404, "this call has no audio (its transcript was imported)")
-    size = call.audio_size
+    key, size, etag = call.audio_key, call.audio_size, call.audio_sha256
     media_type = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac"}.get(
         call.audio_format.split("/")[0], "application/octet-stream"
     )
-    headers = {"Accept-Ranges": "bytes", "ETag": f'"{call.audio_sha256}"'}
+    if original:
+        if not call.original_audio_key:
+            raise HTTPException(404, "no unredacted recording is kept for this call")
+        key, size, etag = call.original_audio_key, services.objects.size(call.original_audio_key), "original"
+        media_type = "application/octet-stream"
+    headers = {"Accept-Ranges": "bytes", "ETag": f'"{etag}"'}
     range_header = request.headers.get("range")
     if not range_header:
         headers["Content-Length"] = str(size)
-        return StreamingResponse(
-            services.objects.open(call.audio_key), media_type=media_type, headers=headers
-        )
+        return StreamingResponse(services.objects.open(key), media_type=media_type, headers=headers)
     match = _RANGE.match(range_header.strip())
     if not match or match.groups() == ("", ""):
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
@@ -255,7 +274,7 @@ def get_audio(request: Request, call_id: str) -> Response:
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
     headers.update({"Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1)})
     return StreamingResponse(
-        services.objects.open(call.audio_key, start, end),
+        services.objects.open(key, start, end),
         status_code=206,
         media_type=media_type,
         headers=headers,

@@ -18,8 +18,9 @@ from storage.api_keys import ApiKey
 from storage.records import Segment, Speaker, Transcript, Word
 from storage.transcripts import load_transcript, save_transcript
 from transcribe.formats import to_json
+from transcribe.pii import find_pii, redact
 
-from ..auth import admin_only
+from ..auth import actor, admin_only
 from ..schemas import CallCreated, ErrorOut, TranscriptOut
 
 router = APIRouter(prefix="/v1/calls", tags=["transcripts"])
@@ -121,10 +122,6 @@ def spread_words(text: str, start: float, end: float) -> tuple[Word, ...]:
     )
 
 
-def editor_name(key: ApiKey) -> str:
-    return f"key {key.id} ({key.name})"
-
-
 @router.put("/{call_id}/transcript", response_model=TranscriptOut, responses=ERRORS)
 def put_transcript(
     request: Request, call_id: str, body: TranscriptIn, key: ApiKey = Depends(admin_only)
@@ -137,9 +134,9 @@ def put_transcript(
         )
         if call.transcript_source is None and call.status != "done" and call.has_audio:
             source = "import"  # a transcript arriving before the model's: kept all the same
-        transcript = body.to_transcript(model=source)
+        transcript = without_personal_data(request, body.to_transcript(model=source))
         save_transcript(session, call_id, transcript)
-        call_records.mark_transcript_edited(session, call_id, source, editor_name(key))
+        call_records.mark_transcript_edited(session, call_id, source, actor(key))
     return JSONResponse(to_json(transcript))
 
 
@@ -169,12 +166,20 @@ def patch_segment(
         speakers = transcript.speakers
         if speaker not in {s.id for s in speakers}:
             speakers = (*speakers, Speaker(speaker, role, old.channel, "reviewer"))
-        corrected = Transcript(
-            transcript.language, transcript.duration, speakers, tuple(segments), transcript.model
+        corrected = without_personal_data(
+            request,
+            Transcript(transcript.language, transcript.duration, speakers, tuple(segments), transcript.model),
         )
         save_transcript(session, call_id, corrected)
-        call_records.mark_transcript_edited(session, call_id, "correction", editor_name(key))
+        call_records.mark_transcript_edited(session, call_id, "correction", actor(key))
     return JSONResponse(to_json(corrected))
+
+
+def without_personal_data(request: Request, transcript: Transcript) -> Transcript:
+    """Imports and corrections are redacted like the model's transcripts: the index never holds PII."""
+    if not request.app.state.services.settings.transcribe.redaction:
+        return transcript
+    return redact(transcript, find_pii(transcript))
 
 
 def _role_of(transcript: Transcript, speaker: str, fallback: str) -> str:

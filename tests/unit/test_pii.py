@@ -24,7 +24,9 @@ def test_recall_and_precision_on_the_labelled_sets(path):
 
 def test_check_digits():
     assert luhn_valid("4580123456789015") and not luhn_valid("4580123456789016")
-    assert israeli_id_valid("034567891") and israeli_id_valid("34567891") and not israeli_id_valid("034567892")
+    assert (
+        israeli_id_valid("034567891") and israeli_id_valid("34567891") and not israeli_id_valid("034567892")
+    )
     assert iban_valid("IL620108000000099999999") and not iban_valid("IL620108000000099999998")
 
 

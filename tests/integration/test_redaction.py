@@ -1,0 +1,127 @@
+"""Redaction end to end: a call where the customer reads out card details goes through the real worker
+(tiny.en), and the transcript, the search index and the audio hold no card number afterwards."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import numpy as np
+import pytest
+
+from recorder.queue import CPU_QUEUE
+from tests.conftest import CALLS
+from transcribe.audio import load_audio
+from transcribe.jobs import WorkerContext, install_context
+from transcribe.settings import TranscribeSettings
+from transcribe.worker import run_worker
+
+CARD_CALL = CALLS / "en_card_payment.stereo.wav"
+DIGITS = re.compile(r"\d")
+
+
+def process(services, transcriber, **settings) -> None:
+    context = WorkerContext(
+        services.db,
+        services.objects,
+        transcriber,
+        TranscribeSettings(model="tiny.en", voiceprints=False, **settings),
+    )
+    install_context(context)
+    run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"test-{time.monotonic_ns()}")
+
+
+def upload(client) -> str:
+    with open(CARD_CALL, "rb") as audio:
+        response = client.post(
+            "/v1/calls",
+            files={"audio": (CARD_CALL.name, audio)},
+            data={"metadata": json.dumps({"external_id": "pay-1", "channel_roles": ["agent", "customer"]})},
+        )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+@pytest.mark.parametrize("keep_original", [False, True], ids=["originals-deleted", "originals-kept"])
+def test_card_details_leave_the_transcript_the_index_and_the_audio(
+    admin_api, tiny_transcriber, keep_original
+):
+    client, services = admin_api
+    call_id = upload(client)
+    process(services, tiny_transcriber, keep_original=keep_original)
+    call = client.get(f"/v1/calls/{call_id}").json()
+    assert call["status"] == "done", call["error"]
+    assert call["redaction"]["found"].get("card") == 1 and call["redaction"]["audio"] == "tone"
+    assert call["has_original"] is keep_original and call["audio"]["format"] == "wav/pcm_s16le"
+
+    transcript = client.get(f"/v1/calls/{call_id}/transcript").json()
+    customer = [s["text"] for s in transcript["segments"] if s["role"] == "customer"]
+    assert any("[CARD]" in text for text in customer), customer
+    assert all(len(DIGITS.findall(text)) < 8 for text in customer), customer  # no card number left
+
+    # The audio: inside the covered window both channels carry the 1 kHz tone, elsewhere it is untouched.
+    window = call["redaction"]["windows"][0]
+    redacted = load_audio_bytes(client.get(f"/v1/calls/{call_id}/audio").content)
+    original = load_audio(CARD_CALL, 2)
+    rate = 16_000
+    inside = slice(int(window[0] * rate) + 800, int(window[1] * rate) - 800)
+    for channel in range(2):
+        spectrum = np.abs(np.fft.rfft(redacted.channels[channel][inside]))
+        frequencies = np.fft.rfftfreq(inside.stop - inside.start, 1 / rate)
+        assert abs(frequencies[np.argmax(spectrum)] - 1000) < 5
+        before = slice(0, int(window[0] * rate) - 1600)
+        assert np.max(np.abs(redacted.channels[channel][before] - original.channels[channel][before])) < 0.01
+
+    objects = sorted(o.key.rsplit("/", 1)[1] for o in services.objects.list("calls/"))
+    if keep_original:
+        assert objects == ["original-transcript.json", "original.wav", "redacted.wav"]
+        assert (
+            client.get(f"/v1/calls/{call_id}/audio", params={"original": True}).content
+            == CARD_CALL.read_bytes()
+        )
+        kept = client.get(f"/v1/calls/{call_id}/transcript", params={"original": True}).json()
+        digits = "".join(
+            DIGITS.findall(" ".join(s["text"] for s in kept["segments"] if s["role"] == "customer"))
+        )
+        assert len(digits) >= 12  # the unredacted words are kept for compliance
+        # ... and never reach the search index: the original's digits find nothing.
+        found = client.get("/v1/search", params={"q": " ".join(digits[4:8])}).json()
+        assert found["total"] == 0
+    else:
+        assert objects == ["redacted.wav"]
+        assert client.get(f"/v1/calls/{call_id}/audio", params={"original": True}).status_code == 404
+        assert client.get(f"/v1/calls/{call_id}/transcript", params={"original": True}).status_code == 404
+    client.delete(f"/v1/calls/{call_id}")
+    assert services.objects.list("calls/") == []
+
+
+def load_audio_bytes(content: bytes):  # type: ignore[no-untyped-def]
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.NamedTemporaryFile(suffix=".wav") as handle:
+        handle.write(content)
+        handle.flush()
+        return load_audio(Path(handle.name), 2)
+
+
+def test_imports_and_corrections_are_redacted_before_they_are_saved(admin_api):
+    client, _ = admin_api
+    created = client.post("/v1/calls", json={"external_id": "vendor-1", "duration": 20}).json()
+    document = {
+        "language": "en",
+        "duration": 20,
+        "segments": [
+            {"start": 0, "end": 5, "speaker": "A", "role": "agent", "text": "what is your phone number"},
+            {"start": 5, "end": 10, "speaker": "C", "role": "customer", "text": "it is 054 123 4567"},
+            {"start": 10, "end": 15, "speaker": "C", "role": "customer", "text": "thanks"},
+        ],
+    }
+    stored = client.put(f"/v1/calls/{created['id']}/transcript", json=document).json()
+    assert stored["segments"][1]["text"] == "it is [PHONE]"
+    corrected = client.patch(
+        f"/v1/calls/{created['id']}/segments/2", json={"text": "my email is dana@example.com"}
+    ).json()
+    assert corrected["segments"][2]["text"] == "my email is [EMAIL]"
+    assert client.get("/v1/search", params={"q": "dana"}).json()["total"] == 0
