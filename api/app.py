@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
-from .routes import calls, flags, health, search, telephony, transcripts, voices, webhooks
+from .routes import calls, compliance, flags, health, search, telephony, transcripts, voices, webhooks
 from .services import Services
 
 
@@ -26,4 +26,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(voices.router)
     app.include_router(telephony.router)
     app.include_router(webhooks.router)
+    app.include_router(compliance.router)
     return app

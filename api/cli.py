@@ -29,6 +29,12 @@ rules_app = typer.Typer(help="Rule packs.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 recorder_app = typer.Typer(help="Telephony ingestion: folder watch, bucket drop.", no_args_is_help=True)
 app.add_typer(recorder_app, name="recorder")
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+retention_app = typer.Typer(help="Retention policies.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+customers_app = typer.Typer(help="Customers' data.", no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")
@@ -134,6 +140,24 @@ def worker(
     if not burst:
         from recorder.notify import deliver_forever
 
+        def retention_forever() -> None:
+            # Hourly; a Redis lock keeps several workers from running the same pass at once.
+            from storage.retention import apply_retention
+
+            while settings.storage.retention_policies:
+                try:
+                    with services.redis.lock("callrec:retention", timeout=3600, blocking=False) as held:
+                        if held:
+                            apply_retention(
+                                services.db, services.objects, settings.storage.retention_policies
+                            )
+                except Exception:
+                    import logging
+
+                    logging.getLogger(__name__).exception("retention pass failed")
+                time.sleep(3600)
+
+        threading.Thread(target=retention_forever, name="retention", daemon=True).start()
         threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
         threading.Thread(
             target=deliver_forever,
@@ -646,6 +670,71 @@ def migrate(data_dir: DataDirOption = None, config: ConfigOption = None) -> None
 
     Database(_settings(config, data_dir).storage.resolved_database_url()).migrate()
     typer.echo("database is up to date")
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Recompute the audit trail's hash chain; exit 1 if an entry was altered, removed or reordered."""
+    from storage import audit
+    from storage.database import Database
+
+    settings = _settings(config, data_dir)
+    db = Database(settings.storage.resolved_database_url())
+    with db.session() as session:
+        check = audit.verify_chain(session)
+    if not check.ok:
+        typer.echo(f"audit trail BROKEN after {check.entries} good entries: {check.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit trail intact: {check.entries} entries")
+
+
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: Annotated[bool, typer.Option(help="Only say what would be deleted")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Apply the retention policies now (the workers also do it hourly)."""
+    from storage.database import Database
+    from storage.retention import apply_retention, due
+
+    from .services import open_objects
+
+    settings = _settings(config, data_dir)
+    policies = settings.storage.retention_policies
+    if not policies:
+        typer.echo(
+            "callrec: no retention policies (CALLREC_STORAGE_RETENTION_POLICIES): nothing to do", err=True
+        )
+        raise typer.Exit(2)
+    db = Database(settings.storage.resolved_database_url())
+    db.migrate()
+    report = due(db, policies) if dry_run else apply_retention(db, open_objects(settings), policies)
+    verb = "would" if dry_run else "did"
+    typer.echo(
+        f"retention {verb} expire the audio of {len(report.audio_expired)} call(s), "
+        f"delete {len(report.deleted)} call(s); {len(report.held)} held"
+    )
+
+
+@customers_app.command("forget")
+def customers_forget(
+    customer_number: Annotated[str, typer.Argument(help="The customer's number, as stored on their calls")],
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Delete every call of a customer (a data deletion request), except calls under a legal hold;
+    prints the report as JSON."""
+    from storage.database import Database
+    from storage.lifecycle import forget_customer
+
+    from .services import open_objects
+
+    settings = _settings(config, data_dir)
+    db = Database(settings.storage.resolved_database_url())
+    db.migrate()
+    report = forget_customer(db, open_objects(settings), customer_number, "cli")
+    typer.echo(json.dumps(report.as_dict(), indent=2))
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from storage import calls as call_records
 from storage.database import Database
+from storage.lifecycle import delete_call_data
 from storage.objects import ObjectStore
 from storage.records import Call, NewCall
 
@@ -157,22 +158,10 @@ class Ingestor:
         self.queue.enqueue_call(call_id)
         return call
 
-    def delete(self, call_id: str) -> None:
-        """Remove the call's rows first (so it vanishes from the API at once), then its audio."""
-        with self.db.session() as session:
-            call = call_records.delete_call(session, call_id)
+    def delete(self, call_id: str, actor: str, origin: str = "") -> None:
+        """Delete the call everywhere (refused under a legal hold), and its queued job."""
+        delete_call_data(self.db, self.objects, call_id, actor, "deleted by request", origin)
         self.queue.cancel(call_id)
-        for key in call_objects(self.objects, call):
-            self.objects.delete(key)
-
-
-def call_objects(objects: ObjectStore, call: Call) -> list[str]:
-    """Every object of a call: its recording, a redacted or kept original one, a kept transcript."""
-    keys = {key for key in (call.audio_key, call.original_audio_key) if key}
-    folder = PurePath(call.audio_key).parent.as_posix() if call.audio_key else ""
-    if folder.startswith("calls/") and folder.endswith(call.id):
-        keys.update(o.key for o in objects.list(folder + "/"))
-    return sorted(keys)
 
 
 class Spool:

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .retention import RetentionPolicy
+
 
 class StorageSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLREC_STORAGE_", extra="ignore", populate_by_name=True)
@@ -19,6 +21,10 @@ class StorageSettings(BaseSettings):
     objects_url: str = ""
     s3_access_key: SecretStr | None = None
     s3_secret_key: SecretStr | None = None
+    # Retention policies, first match wins, e.g.
+    # [{"name": "flagged", "flagged": true, "transcript_days": 2555},
+    #  {"name": "default", "audio_days": 90, "transcript_days": 365}]
+    retention_policies: list[RetentionPolicy] = []
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -62,6 +62,10 @@ def _blob(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
+def delete_voices(session: Session, call_id: str) -> None:
+    session.execute(delete(SpeakerVoiceRow).where(SpeakerVoiceRow.call_id == call_id))
+
+
 def save_voices(session: Session, call_id: str, voices: Sequence[StoredVoice]) -> None:
     """Replace the call's voiceprints (a re-run of the worker recomputes them)."""
     session.execute(delete(SpeakerVoiceRow).where(SpeakerVoiceRow.call_id == call_id))

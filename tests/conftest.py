@@ -108,9 +108,14 @@ def _empty(db: Database) -> None:
             "voice_watches",
             "webhook_deliveries",
             "webhooks",
+            "legal_holds",
+            "audit_log",
             "calls",
         ):
             session.execute(text(f"DELETE FROM {table}"))
+        session.execute(
+            text("UPDATE audit_head SET last_id = 0, last_hash = :genesis"), {"genesis": "0" * 64}
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -24,7 +24,7 @@ from storage.transcripts import load_transcript
 from transcribe.characteristics import METRICS
 from transcribe.formats import MEDIA_TYPES, render, to_json
 
-from ..auth import admin_only, uploader
+from ..auth import actor, admin_only, uploader
 from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
 from ..upload import read_upload
 from .transcripts import CallWithoutAudio, TranscriptIn, create_call_without_audio
@@ -173,10 +173,10 @@ def get_call(request: Request, call_id: str) -> CallOut:
         return CallOut.of(call_records.get_call(session, call_id), list_call_flags(session, call_id))
 
 
-@router.delete("/{call_id}", status_code=204, responses=ERRORS, dependencies=[Depends(admin_only)])
-def delete_call(request: Request, call_id: str) -> Response:
-    """Delete the call, its transcript, its index entries and its audio."""
-    _services(request).ingestor.delete(call_id)
+@router.delete("/{call_id}", status_code=204, responses=ERRORS)
+def delete_call(request: Request, call_id: str, key: ApiKey = Depends(admin_only)) -> Response:
+    """Delete the call, its transcript, index entries, voiceprints and audio; 409 under a legal hold."""
+    _services(request).ingestor.delete(call_id, actor(key), request.client.host if request.client else "")
     return Response(status_code=204)
 
 

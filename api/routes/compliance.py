@@ -1,0 +1,142 @@
+"""Legal holds, customers' deletion requests, the audit trail and retention (admin keys)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field, model_validator
+
+from storage import audit, holds
+from storage.api_keys import ApiKey
+from storage.calls import get_call
+from storage.lifecycle import customer_reference, forget_customer
+from storage.retention import due
+
+from ..auth import actor, admin_only
+from ..schemas import ErrorOut
+
+router = APIRouter(prefix="/v1", tags=["compliance"])
+ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
+
+
+def _origin(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+class HoldIn(BaseModel):
+    call_id: str | None = Field(None, max_length=36)
+    customer_number: str | None = Field(None, min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> HoldIn:
+        if bool(self.call_id) == bool(self.customer_number):
+            raise ValueError("give either call_id or customer_number")
+        return self
+
+
+class HoldOut(BaseModel):
+    id: int
+    call_id: str | None
+    customer_number: str | None
+    reason: str
+    created_by: str
+    created_at: datetime
+    released_by: str | None
+    released_at: datetime | None
+    active: bool
+
+
+def _hold_out(hold: holds.LegalHold) -> HoldOut:
+    return HoldOut(**asdict(hold), active=hold.active)
+
+
+@router.post("/holds", status_code=201, response_model=HoldOut, responses=ERRORS)
+def place_hold(body: HoldIn, request: Request, key: ApiKey = Depends(admin_only)) -> HoldOut:
+    """Stop all deletion of a call, or of every call with a customer number, until released."""
+    with request.app.state.services.db.session() as session:
+        if body.call_id:
+            get_call(session, body.call_id)  # 404 for an unknown call
+        hold = holds.place_hold(session, body.reason, actor(key), body.call_id, body.customer_number)
+        target = body.call_id or customer_reference(body.customer_number or "")
+        audit.record(
+            session,
+            actor(key),
+            "hold.place",
+            target,
+            {"hold": hold.id, "reason": body.reason},
+            _origin(request),
+        )
+    return _hold_out(hold)
+
+
+@router.get("/holds", response_model=list[HoldOut], responses=ERRORS)
+def list_holds(request: Request, active: bool = True, key: ApiKey = Depends(admin_only)) -> list[HoldOut]:
+    with request.app.state.services.db.session() as session:
+        return [_hold_out(h) for h in holds.list_holds(session, active_only=active)]
+
+
+@router.delete("/holds/{hold_id}", response_model=HoldOut, responses=ERRORS)
+def release_hold(hold_id: int, request: Request, key: ApiKey = Depends(admin_only)) -> HoldOut:
+    with request.app.state.services.db.session() as session:
+        hold = holds.release_hold(session, hold_id, actor(key))
+        audit.record(session, actor(key), "hold.release", str(hold_id), {}, _origin(request))
+    return _hold_out(hold)
+
+
+@router.delete("/customers/{customer_number}", responses=ERRORS)
+def forget(customer_number: str, request: Request, key: ApiKey = Depends(admin_only)) -> dict[str, Any]:
+    """A customer's deletion request: every call with this number (audio, transcript, index entries,
+    voiceprints) is deleted, except calls under a legal hold; the report says which were which."""
+    services = request.app.state.services
+    return forget_customer(
+        services.db, services.objects, customer_number, actor(key), _origin(request)
+    ).as_dict()
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+    origin: str
+    hash: str
+
+
+@router.get("/audit", response_model=list[AuditOut], responses=ERRORS)
+def list_audit(
+    request: Request,
+    action: str | None = None,
+    actor_name: str | None = Query(None, alias="actor"),
+    target: str | None = None,
+    after_id: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+    key: ApiKey = Depends(admin_only),
+) -> list[AuditOut]:
+    """The audit trail, oldest first; page with after_id (the last id seen)."""
+    with request.app.state.services.db.session() as session:
+        entries = audit.list_entries(session, action, actor_name, target, after_id, limit)
+    return [AuditOut(**asdict(entry)) for entry in entries]
+
+
+@router.get("/audit/verify", responses=ERRORS)
+def verify_audit(request: Request, key: ApiKey = Depends(admin_only)) -> dict[str, Any]:
+    """Recompute the hash chain: whether any entry was altered, removed or reordered."""
+    with request.app.state.services.db.session() as session:
+        check = audit.verify_chain(session)
+    return asdict(check)
+
+
+@router.get("/retention/due", responses=ERRORS)
+def retention_due(request: Request, key: ApiKey = Depends(admin_only)) -> dict[str, Any]:
+    """What the retention policies would delete if they ran now (a dry run)."""
+    services = request.app.state.services
+    policies = services.settings.storage.retention_policies
+    if not policies:
+        raise HTTPException(404, "no retention policies are configured (CALLREC_STORAGE_RETENTION_POLICIES)")
+    return asdict(due(services.db, policies))
