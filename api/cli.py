@@ -35,6 +35,8 @@ retention_app = typer.Typer(help="Retention policies.", no_args_is_help=True)
 app.add_typer(retention_app, name="retention")
 customers_app = typer.Typer(help="Customers' data.", no_args_is_help=True)
 app.add_typer(customers_app, name="customers")
+objects_app = typer.Typer(help="The object store: encryption keys.", no_args_is_help=True)
+app.add_typer(objects_app, name="objects")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")
@@ -735,6 +737,39 @@ def customers_forget(
     db.migrate()
     report = forget_customer(db, open_objects(settings), customer_number, "cli")
     typer.echo(json.dumps(report.as_dict(), indent=2))
+
+
+@objects_app.command("new-key")
+def objects_new_key(key_id: Annotated[str, typer.Argument(help="A name for the key, e.g. 2026-11")]) -> None:
+    """Print a new encryption key line for the keyring (put it first to make it current)."""
+    from storage.encryption import new_key_line
+
+    typer.echo(new_key_line(key_id))
+
+
+@objects_app.command("rekey")
+def objects_rekey(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Rewrite every object of the local store under the keyring's current key (after a rotation)."""
+    from rich.progress import track
+
+    from storage.objects_local import LocalObjectStore
+
+    from .services import open_objects
+
+    settings = _settings(config, data_dir)
+    try:
+        objects = open_objects(settings)
+    except ValueError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if not isinstance(objects, LocalObjectStore) or objects.keyring is None:
+        typer.echo("callrec: rekey is for an encrypted local object folder (set an encryption key)", err=True)
+        raise typer.Exit(2)
+    keys = [o.key for o in objects.list("")]
+    changed = sum(
+        objects.rekey(key) for key in track(keys, description="rekey", disable=not sys.stderr.isatty())
+    )
+    typer.echo(f"{changed} of {len(keys)} object(s) rewritten under key {objects.keyring.current}")
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ def open_objects(settings: Settings) -> ObjectStore:
         storage.resolved_objects_url(),
         access_key=storage.s3_access_key.get_secret_value() if storage.s3_access_key else None,
         secret_key=storage.s3_secret_key.get_secret_value() if storage.s3_secret_key else None,
+        keyring=storage.keyring(),
     )
     if isinstance(objects, S3ObjectStore):
         objects.ensure_bucket()

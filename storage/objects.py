@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 from urllib.parse import parse_qs, urlparse
 
+from .encryption import Keyring
 from .errors import InvalidObjectKey
 
 CHUNK_SIZE = 1024 * 1024
@@ -96,13 +97,16 @@ class HashingReader:
         return self._hash.hexdigest()
 
 
-def open_object_store(url: str, access_key: str | None = None, secret_key: str | None = None) -> ObjectStore:
-    """file:///path -> LocalObjectStore; s3://bucket?endpoint=host:port&secure=false -> S3ObjectStore."""
+def open_object_store(
+    url: str, access_key: str | None = None, secret_key: str | None = None, keyring: Keyring | None = None
+) -> ObjectStore:
+    """file:///path -> LocalObjectStore (encrypted with `keyring` when given);
+    s3://bucket?endpoint=host:port&secure=false[&sse=s3|kms&kms_key=ID] -> S3ObjectStore."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         from .objects_local import LocalObjectStore
 
-        return LocalObjectStore(parsed.netloc + parsed.path)
+        return LocalObjectStore(parsed.netloc + parsed.path, keyring)
     if parsed.scheme == "s3":
         from .objects_s3 import S3ObjectStore
 
@@ -116,5 +120,6 @@ def open_object_store(url: str, access_key: str | None = None, secret_key: str |
             secret_key=secret_key,
             prefix=parsed.path.strip("/"),
             server_side_encryption=options.get("sse"),
+            kms_key=options.get("kms_key"),
         )
     raise ValueError(f"unsupported objects URL {url!r}: use file:///path or s3://bucket?endpoint=host:port")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import uuid
@@ -9,14 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .encryption import EncryptedFile, EncryptionError, Keyring, encrypt_stream
 from .errors import ChecksumMismatch, ObjectNotFound, ObjectStoreUnavailable
 from .objects import CHUNK_SIZE, HashingReader, ListedObject, StoredObject, validate_key
 
 
 class LocalObjectStore:
-    def __init__(self, root: str | Path) -> None:
+    """With a keyring, objects are written encrypted (storage/encryption.py); objects written before
+    encryption was turned on stay readable as they are."""
+
+    def __init__(self, root: str | Path, keyring: Keyring | None = None) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.keyring = keyring
 
     def _path(self, key: str) -> Path:
         return self.root / validate_key(key)
@@ -34,8 +40,12 @@ class LocalObjectStore:
         reader = HashingReader(stream)
         try:
             with open(partial, "wb") as out:
-                while chunk := reader.read(CHUNK_SIZE):
-                    out.write(chunk)
+                if self.keyring is not None:
+                    for sealed in encrypt_stream(self.keyring, reader):  # type: ignore[arg-type]
+                        out.write(sealed)
+                else:
+                    while chunk := reader.read(CHUNK_SIZE):
+                        out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             if sha256 is not None and sha256 != reader.sha256:
@@ -48,6 +58,11 @@ class LocalObjectStore:
     def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         path = self._path(key)
         try:
+            encrypted = EncryptedFile.open(path)
+            if encrypted is not None:
+                if self.keyring is None:
+                    raise EncryptionError(f"object {key} is encrypted and no encryption key is configured")
+                return encrypted.read(self.keyring, start, end)
             handle = open(path, "rb")
         except FileNotFoundError as exc:
             raise ObjectNotFound(f"object {key} not found") from exc
@@ -68,7 +83,7 @@ class LocalObjectStore:
 
     def size(self, key: str) -> int:
         try:
-            return self._path(key).stat().st_size
+            return _plain_size(self._path(key))
         except FileNotFoundError as exc:
             raise ObjectNotFound(f"object {key} not found") from exc
 
@@ -82,8 +97,7 @@ class LocalObjectStore:
         for path in sorted(base.rglob("*")):
             key = path.relative_to(self.root).as_posix()
             if key.startswith(prefix) and path.is_file() and not path.name.startswith("."):
-                stat = path.stat()
-                found.append(ListedObject(key, stat.st_size, str(stat.st_mtime_ns)))
+                found.append(ListedObject(key, _plain_size(path), str(path.stat().st_mtime_ns)))
         return found
 
     def copy(self, source: str, target: str) -> None:
@@ -91,6 +105,11 @@ class LocalObjectStore:
         if not source_path.is_file():
             raise ObjectNotFound(f"object {source} not found")
         target_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.keyring is not None and EncryptedFile.open(source_path) is None:
+            # A plaintext drop (a PBX wrote it) is encrypted on its way in: a real copy, once.
+            with open(source_path, "rb") as plain:
+                self.put(target, plain)
+            return
         partial = target_path.with_name(f".{target_path.name}.{uuid.uuid4().hex}.partial")
         try:
             os.link(source_path, partial)  # same bytes on disk, no second copy
@@ -101,9 +120,25 @@ class LocalObjectStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def rekey(self, key: str) -> bool:
+        """Rewrite the object under the keyring's current key; False when it already is."""
+        if self.keyring is None:
+            raise EncryptionError("no encryption key is configured")
+        encrypted = EncryptedFile.open(self._path(key))
+        if encrypted is not None and encrypted.key_id == self.keyring.current:
+            return False
+        plain = b"".join(self.open(key))
+        self.put(key, io.BytesIO(plain))
+        return True
+
     def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
         return None  # a folder has no URL of its own; the API serves the bytes
 
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise ObjectStoreUnavailable(f"object folder {self.root} is not writable")
+
+
+def _plain_size(path: Path) -> int:
+    encrypted = EncryptedFile.open(path)
+    return encrypted.size if encrypted is not None else path.stat().st_size

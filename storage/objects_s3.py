@@ -10,7 +10,7 @@ import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
 from minio.error import S3Error
-from minio.sse import SseS3
+from minio.sse import SseKMS, SseS3
 
 from .errors import ChecksumMismatch, ObjectNotFound, ObjectStoreUnavailable
 from .objects import CHUNK_SIZE, HashingReader, ListedObject, StoredObject, validate_key
@@ -29,10 +29,21 @@ class S3ObjectStore:
         secret_key: str | None = None,
         prefix: str = "",
         server_side_encryption: str | None = None,
+        kms_key: str | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = f"{prefix}/" if prefix else ""
-        self._sse = SseS3() if server_side_encryption == "s3" else None
+        # Server-side encryption: SSE-S3 (the server's own key) or SSE-KMS (a key of its KMS, e.g.
+        # MinIO's KES); the server encrypts at rest and decrypts for callrec's authenticated reads.
+        self._sse: SseS3 | SseKMS | None = None
+        if server_side_encryption == "s3":
+            self._sse = SseS3()
+        elif server_side_encryption == "kms":
+            if not kms_key:
+                raise ValueError("sse=kms needs kms_key=<key id> in the objects URL")
+            self._sse = SseKMS(kms_key, {})
+        elif server_side_encryption:
+            raise ValueError(f"unknown sse={server_side_encryption!r}: use s3 or kms")
         # Short retries: an unreachable store should fail an upload in seconds, not minutes.
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=5, read=60),

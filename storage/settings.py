@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .encryption import Keyring
 from .retention import RetentionPolicy
 
 
@@ -21,6 +22,10 @@ class StorageSettings(BaseSettings):
     objects_url: str = ""
     s3_access_key: SecretStr | None = None
     s3_secret_key: SecretStr | None = None
+    # Encryption at rest of a local object folder: a keyring of `id:base64-32-bytes` lines, inline or in a
+    # file (`callrec objects new-key` prints a line). S3/MinIO: `&sse=s3` or `&sse=kms&kms_key=ID` in the URL.
+    encryption_key: SecretStr | None = None
+    encryption_key_file: Path | None = None
     # Retention policies, first match wins, e.g.
     # [{"name": "flagged", "flagged": true, "transcript_days": 2555},
     #  {"name": "default", "audio_days": 90, "transcript_days": 365}]
@@ -30,6 +35,13 @@ class StorageSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'callrec.db').resolve()}"
+
+    def keyring(self) -> Keyring | None:
+        if self.encryption_key is not None:
+            return Keyring.parse(self.encryption_key.get_secret_value())
+        if self.encryption_key_file is not None:
+            return Keyring.load(self.encryption_key_file)
+        return None
 
     def resolved_objects_url(self) -> str:
         if self.objects_url:

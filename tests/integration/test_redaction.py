@@ -125,3 +125,24 @@ def test_imports_and_corrections_are_redacted_before_they_are_saved(admin_api):
     ).json()
     assert corrected["segments"][2]["text"] == "my email is [EMAIL]"
     assert client.get("/v1/search", params={"q": "dana"}).json()["total"] == 0
+
+
+@pytest.fixture
+def encrypted_api(request, monkeypatch, database_url):
+    from storage.encryption import new_key_line
+
+    monkeypatch.setenv("CALLREC_STORAGE_ENCRYPTION_KEY", new_key_line("test"))
+    return request.getfixturevalue("admin_api")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_whole_pipeline_runs_on_an_encrypted_object_folder(encrypted_api, tiny_transcriber):
+    client, services = encrypted_api
+    call_id = upload(client)
+    process(services, tiny_transcriber)
+    call = client.get(f"/v1/calls/{call_id}").json()
+    assert call["status"] == "done" and call["redaction"]["found"] == {"card": 1}
+    head = client.get(f"/v1/calls/{call_id}/audio", headers={"Range": "bytes=0-3"})
+    assert head.status_code == 206 and head.content == b"RIFF"  # players seek in the decrypted audio
+    on_disk = [p for p in services.objects.root.rglob("*") if p.is_file()]
+    assert on_disk and all(not p.read_bytes().startswith(b"RIFF") for p in on_disk)
