@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from recorder.errors import IngestError
 from recorder.queue import QueueUnavailable
@@ -22,6 +23,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StorageError)
     async def storage_error(request: Request, exc: StorageError) -> JSONResponse:
         return reply(exc.code, str(exc), exc.status)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database restarting or unreachable: the pool reconnects by itself once it is back.
+        return reply("database_unavailable", "the database is unreachable; try again shortly", 503)
 
     @app.exception_handler(QueueUnavailable)
     async def queue_unavailable(request: Request, exc: QueueUnavailable) -> JSONResponse:

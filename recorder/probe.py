@@ -33,6 +33,8 @@ def probe_audio(path: Path) -> AudioInfo:
             if not container.streams.audio:
                 raise UnsupportedAudio("the file holds no audio stream")
             stream = container.streams.audio[0]
+            if stream.codec_context is None:  # a damaged header names a codec FFmpeg cannot open
+                raise UnsupportedAudio("the file's audio stream has no decodable codec")
             codec = stream.codec_context.name
             channels = stream.codec_context.channels
             sample_rate = stream.codec_context.sample_rate
