@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
-from .routes import calls, compliance, flags, health, search, telephony, transcripts, voices, webhooks
+from .routes import agents, calls, compliance, flags, health, search, telephony, transcripts, voices, webhooks
 from .services import Services
 
 
@@ -27,4 +27,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(telephony.router)
     app.include_router(webhooks.router)
     app.include_router(compliance.router)
+    app.include_router(agents.router)
     return app

@@ -138,13 +138,21 @@ class SegmentOut(BaseModel):
     role: str
     channel: int | None
     text: str
+    overlapped: bool = Field(False, description="Part of it was said while another speaker talked")
     words: list[WordOut]
+
+
+class OverlapOut(BaseModel):
+    start: float
+    end: float
+    speakers: list[str]
 
 
 class SpeakerOut(BaseModel):
     id: str
     role: str
     channel: int | None
+    language: str | None = Field(None, description="The language heard on this speaker's channel")
     role_source: str = Field(
         "channel",
         description="What decided the role: channel, agent_voiceprint, first_speaker, single_speaker, "
@@ -157,6 +165,7 @@ class TranscriptOut(BaseModel):
     duration: float
     speakers: list[SpeakerOut]
     segments: list[SegmentOut]
+    overlaps: list[OverlapOut] = Field([], description="Stretches where two speakers talk at once")
 
 
 class MatchedWord(BaseModel):

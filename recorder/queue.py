@@ -22,6 +22,7 @@ from .settings import QueueSettings
 GPU_QUEUE = "callrec-gpu"
 CPU_QUEUE = "callrec-cpu"
 PROCESS_CALL = "transcribe.jobs.process_call"
+ENROL_AGENT = "transcribe.jobs.enrol_agent_voice"
 ON_FAILURE = "transcribe.jobs.on_job_failure"
 LIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -63,6 +64,20 @@ class CallQueue:
                 else None,
                 on_failure=Callback(ON_FAILURE),
                 description=f"transcribe call {call_id}",
+            )
+        except RedisError as exc:
+            raise QueueUnavailable(f"the job queue (Redis) is unreachable: {exc}") from exc
+
+    def enqueue_enrolment(self, sample_id: int) -> Job:
+        """Queue taking a voiceprint from an agent's uploaded sample (the workers hold the encoder)."""
+        try:
+            return self._pick_queue().enqueue(
+                ENROL_AGENT,
+                sample_id,
+                job_id=f"enrol-{sample_id}",
+                job_timeout=600,
+                result_ttl=86400,
+                description=f"enrol agent voice sample {sample_id}",
             )
         except RedisError as exc:
             raise QueueUnavailable(f"the job queue (Redis) is unreachable: {exc}") from exc

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
 
 from . import audit
 from .calls import _set, delete_call, get_call
@@ -17,7 +18,7 @@ from .database import Database
 from .holds import ensure_not_held, held_call_ids
 from .objects import ObjectStore
 from .records import Call
-from .tables import CallRow, utcnow
+from .tables import CallRow, WebhookDeliveryRow, utcnow
 from .voices import delete_voices
 
 
@@ -33,6 +34,17 @@ def call_objects(objects: ObjectStore, call: Call) -> list[str]:
     return sorted(keys)
 
 
+def forget_deliveries(session: Session, call_id: str) -> int:
+    """Webhook deliveries about the call: their payloads name the customer, so they go with the call."""
+    payload = WebhookDeliveryRow.payload
+    about_call = or_(
+        payload["data"]["call"]["id"].as_string() == call_id,
+        payload["data"]["flag"]["call_id"].as_string() == call_id,
+    )
+    result = session.execute(delete(WebhookDeliveryRow).where(about_call))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def delete_call_data(
     db: Database, objects: ObjectStore, call_id: str, actor: str, reason: str, origin: str = ""
 ) -> list[str]:
@@ -41,6 +53,7 @@ def delete_call_data(
     with db.session() as session:
         ensure_not_held(session, call_id)
         call = delete_call(session, call_id)
+        forget_deliveries(session, call_id)
         keys = call_objects(objects, call)
         audit.record(
             session, actor, "call.delete", call_id,

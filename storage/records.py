@@ -37,6 +37,8 @@ class Speaker:
     # What decided the role: "channel" (stereo channel map), "agent_voiceprint", "first_speaker",
     # "single_speaker", "reviewer" or "import".
     role_source: str = "channel"
+    # The language heard on the speaker's channel (stereo calls detect it per side); None when unknown.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -268,3 +268,19 @@ class LegalHoldRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     released_by: Mapped[str | None] = mapped_column(String(255))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AgentVoiceRow(Base):
+    __tablename__ = "agent_voices"
+    __table_args__ = (Index("ix_agent_voices_agent", "agent_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(String(128))
+    sample_key: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | done | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(64))
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    speech_seconds: Mapped[float | None] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

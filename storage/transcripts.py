@@ -46,7 +46,13 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     call.language = transcript.language
     call.model = transcript.model
     call.speakers = [
-        {"id": s.id, "role": s.role, "channel": s.channel, "role_source": s.role_source}
+        {
+            "id": s.id,
+            "role": s.role,
+            "channel": s.channel,
+            "role_source": s.role_source,
+            "language": s.language,
+        }
         for s in transcript.speakers
     ]
 
@@ -70,7 +76,11 @@ def load_transcript(session: Session, call_id: str) -> Transcript:
     )
     speakers = tuple(
         Speaker(
-            id=s["id"], role=s["role"], channel=s.get("channel"), role_source=s.get("role_source", "channel")
+            id=s["id"],
+            role=s["role"],
+            channel=s.get("channel"),
+            role_source=s.get("role_source", "channel"),
+            language=s.get("language"),
         )
         for s in call.speakers or []
     )

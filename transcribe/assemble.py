@@ -14,6 +14,7 @@ from .asr import AsrSegment
 class ChannelResult:
     channel: int | None  # None: a mono (mixed) recording
     segments: tuple[AsrSegment, ...]
+    language: str | None = None
 
 
 def role_of_channel(channel: int, channel_roles: Sequence[str]) -> str:
@@ -30,7 +31,7 @@ def assemble_segments(
     for index, result in enumerate(results):
         speaker_id = f"S{index}"
         role = Role.OTHER.value if result.channel is None else role_of_channel(result.channel, channel_roles)
-        speakers.append(Speaker(id=speaker_id, role=role, channel=result.channel))
+        speakers.append(Speaker(id=speaker_id, role=role, channel=result.channel, language=result.language))
         segments.extend(
             Segment(
                 start=s.start,

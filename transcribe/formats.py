@@ -6,6 +6,8 @@ from typing import Any
 
 from storage.records import Transcript
 
+from .overlaps import overlapped_segments, speech_overlaps
+
 FORMATS = ("json", "srt", "vtt", "txt", "rttm")
 MEDIA_TYPES = {
     "json": "application/json",
@@ -17,11 +19,19 @@ MEDIA_TYPES = {
 
 
 def to_json(transcript: Transcript) -> dict[str, Any]:
+    overlaps = speech_overlaps(transcript)
+    overlapped = overlapped_segments(transcript, overlaps)
     return {
         "language": transcript.language,
         "duration": round(transcript.duration, 3),
         "speakers": [
-            {"id": s.id, "role": s.role, "channel": s.channel, "role_source": s.role_source}
+            {
+                "id": s.id,
+                "role": s.role,
+                "channel": s.channel,
+                "role_source": s.role_source,
+                "language": s.language,
+            }
             for s in transcript.speakers
         ],
         "segments": [
@@ -32,13 +42,15 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
                 "role": s.role,
                 "channel": s.channel,
                 "text": s.text,
+                "overlapped": index in overlapped,
                 "words": [
                     {"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
                     for w in s.words
                 ],
             }
-            for s in transcript.segments
+            for index, s in enumerate(transcript.segments)
         ],
+        "overlaps": [{"start": o.start, "end": o.end, "speakers": list(o.speakers)} for o in overlaps],
     }
 
 

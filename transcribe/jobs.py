@@ -24,7 +24,14 @@ from storage.flags import save_characteristics, save_flags
 from storage.objects import ObjectStore
 from storage.records import Call, CallStatus, Transcript
 from storage.transcripts import load_transcript, save_transcript
-from storage.voices import StoredVoice, agent_voiceprints, list_watches, save_voices
+from storage.voices import (
+    StoredVoice,
+    agent_voiceprints,
+    finish_agent_sample,
+    get_agent_sample,
+    list_watches,
+    save_voices,
+)
 
 from .analyse import analyse
 from .asr import Transcriber
@@ -181,6 +188,39 @@ def process_call(call_id: str) -> dict:
         job.save_meta()
     log.info("call done", extra={"call_id": call_id, "timings": timings.seconds})
     return {"call_id": call_id, "status": "done", "timings": timings.seconds}
+
+
+def enrol_agent_voice(sample_id: int) -> dict:
+    """The rq job behind POST /v1/agents/{id}/voice: a voiceprint from an uploaded sample of the agent."""
+    context = current_context()
+    with context.db.session() as session:
+        sample = get_agent_sample(session, sample_id)
+    if sample is None:
+        return {"sample_id": sample_id, "status": "deleted"}
+    embedding, seconds, error = None, 0.0, ""
+    if context.voices is None:
+        error = "voiceprints are off on this worker (CALLREC_TRANSCRIBE_VOICEPRINTS)"
+    else:
+        with tempfile.TemporaryDirectory(prefix="callrec-enrol-") as directory:
+            path = Path(directory) / "sample"
+            with open(path, "wb") as out:
+                for chunk in context.objects.open(sample.sample_key):
+                    out.write(chunk)
+            try:
+                audio = load_audio(path, channels=1)
+            except AudioDecodeError as exc:
+                error = str(exc)
+            else:
+                seconds = audio.duration
+                embedding = context.voices.embed(audio.channels[0])
+    with context.db.session() as session:
+        model = context.voices.name if context.voices else ""
+        finish_agent_sample(session, sample_id, model, embedding, seconds, error)
+    status = "done" if embedding is not None else "failed"
+    log.info(
+        "agent voice sample", extra={"sample_id": sample_id, "agent_id": sample.agent_id, "status": status}
+    )
+    return {"sample_id": sample_id, "status": status}
 
 
 def enrolled_agent(context: WorkerContext, call: Call) -> list:

@@ -83,6 +83,25 @@ def drop_silent_segments(
     return tuple(kept)
 
 
+# Below this probability a side's own detection is not trusted over the other side's (a side that
+# mostly listens says too little to identify).
+CONFIDENT_LANGUAGE = 0.5
+
+
+def channel_languages(
+    transcriber: Transcriber, channels: list[np.ndarray], options: CallOptions
+) -> list[str]:
+    """The language of each channel: forced by the call, else identified per side among the allowed
+    languages, so a Hebrew-speaking agent with an English-speaking customer is transcribed right on
+    both channels; a side identified with little confidence follows the other side."""
+    if options.language:
+        return [options.language] * len(channels)
+    allowed = list(options.allowed_languages)
+    found = [transcriber.detect_language(samples, allowed) for samples in channels]
+    best = max(found, key=lambda item: item[1])
+    return [lang if prob >= CONFIDENT_LANGUAGE else best[0] for lang, prob in found]
+
+
 def transcribe_audio(
     audio: Audio,
     transcriber: Transcriber,
@@ -99,10 +118,8 @@ def transcribe_audio(
         channels = [(None, audio.channels[0])]
 
     started = time.perf_counter()
-    language = options.language
-    if not language:
-        report("detect_language", overall("detect_language", 0.0))
-        language, _ = transcriber.detect_language(audio.mix(), list(options.allowed_languages))
+    report("detect_language", overall("detect_language", 0.0))
+    languages = channel_languages(transcriber, [samples for _, samples in channels], options)
     timings.measure("detect_language", started)
 
     started = time.perf_counter()
@@ -112,10 +129,15 @@ def transcribe_audio(
         def on_progress(fraction: float, position: int = position) -> None:
             report("transcribe", overall("transcribe", (position + fraction) / len(channels)))
 
-        recognised = transcriber.transcribe(samples, language, on_progress, options.vocabulary)
+        recognised = transcriber.transcribe(samples, languages[position], on_progress, options.vocabulary)
         heard = drop_silent_segments(recognised, samples, audio.sample_rate)
-        results.append(ChannelResult(channel, trim_repetition_loops(heard)))
+        results.append(ChannelResult(channel, trim_repetition_loops(heard), languages[position]))
     timings.measure("transcribe", started)
+    # The call's language is the one most of its words were heard in.
+    words = {lang: 0 for lang in languages}
+    for result in results:
+        words[result.language or languages[0]] += sum(len(s.words) or 1 for s in result.segments)
+    language = max(words, key=lambda lang: (words[lang], -languages.index(lang)))
 
     started = time.perf_counter()
     report("assign", overall("assign", 0.0))

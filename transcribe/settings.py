@@ -22,6 +22,9 @@ class TranscribeSettings(BaseSettings):
     cpu_threads: int = 0  # 0: CTranslate2 decides
     languages: list[str] = ["he", "ar", "en"]  # language identification is limited to these
     beam_size: int = 5
+    # faster-whisper's BatchedInferencePipeline: this many 30 s windows decoded at once. -1: 16 on a
+    # GPU, off (0) on a CPU; set it to match GPU memory (each window of large-v3 in float16 ~ 0.3 GB).
+    batch_size: int = -1
     # Silero VAD before recognition. Off by default: on 8 kHz telephone channels it cut words at the
     # edges of speech (en_billing_dispute, base: "I want charges right" with VAD, "I was charged twice"
     # without), and the silence guard in the pipeline removes what Whisper invents over silence.

@@ -36,7 +36,7 @@ def test_transcribe_prints_the_transcript_json_with_model_and_timings(tmp_path, 
     )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
-    assert set(body) == {"language", "duration", "speakers", "segments", "model", "timings"}
+    assert set(body) == {"language", "duration", "speakers", "segments", "overlaps", "model", "timings"}
     assert body["language"] == "en" and body["model"].startswith("tiny.en")
     assert set(body["timings"]) >= {"load_model", "normalise", "transcribe"}
     agent = " ".join(s["text"] for s in body["segments"] if s["role"] == "agent").lower()

@@ -130,3 +130,36 @@ def test_mono_calls_get_speakers_and_roles_from_an_enrolled_agent_or_who_spoke_f
     customer_lines = " ".join(s["text"] for s in t["segments"] if s["role"] == "customer").lower()
     assert "bank account" in customer_lines or "payout" in customer_lines
     assert all(s["channel"] is None for s in t["segments"])
+
+
+def test_an_agent_enrolled_from_an_uploaded_sample_is_recognised_on_a_mono_call(service, tmp_path):
+    from tests.telephony import write_wav
+
+    client, upload, work = service
+    agent_alone = load_audio(CALLS / "en_billing_dispute.stereo.wav", 2).channels[0]  # Dana's channel
+    sample = write_wav(tmp_path / "dana.wav", agent_alone)
+    with open(sample, "rb") as audio:
+        queued = client.post("/v1/agents/dana@acme/voice", files={"audio": ("dana.wav", audio)})
+    assert queued.status_code == 202 and queued.json()["status"] == "queued"
+    short = write_wav(tmp_path / "short.wav", agent_alone[16_000 : 2 * 16_000])
+    with open(short, "rb") as audio:
+        client.post("/v1/agents/dana@acme/voice", files={"audio": ("short.wav", audio)})
+    refused = client.post("/v1/agents/dana@acme/voice", files={"audio": ("notes.wav", b"not audio")})
+    assert refused.status_code == 415
+    work()
+    samples = client.get("/v1/agents/dana@acme/voice").json()
+    assert [(s["status"], s["error"] is None) for s in samples] == [("done", True), ("failed", False)]
+    assert "3 s" in samples[1]["error"]
+
+    # Dana has no stereo call: the enrolled sample alone tells her apart on this outbound mono call,
+    # where "who spoke first" would have made her the customer.
+    matched = upload(CALLS / "en_account_takeover.mono.wav", direction="outbound", agent_id="dana@acme")
+    work()
+    transcript = client.get(f"/v1/calls/{matched}/transcript").json()
+    assert {(s["role"], s["role_source"]) for s in transcript["speakers"]} == {
+        ("agent", "agent_voiceprint"),
+        ("customer", "agent_voiceprint"),
+    }
+    assert first_words_role(transcript) == "agent"
+    assert client.delete("/v1/agents/dana@acme/voice").status_code == 204
+    assert client.get("/v1/agents/dana@acme/voice").json() == []

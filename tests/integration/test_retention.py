@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from storage import audit
+from storage import calls as call_records
 from storage.flags import RaisedFlag, save_flags
 from storage.lifecycle import customer_reference
 from storage.retention import RetentionPolicy, apply_retention, due
@@ -99,6 +100,12 @@ def test_a_customers_deletion_request_spares_only_held_calls_and_is_reported(adm
     client, services = admin_api
     mine = [new_call(client, services, f"m{i}", 5, customer="0541112222") for i in range(3)]
     other = new_call(client, services, "other", 5, customer="0543334444")
+    hook = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "events": ["call.done"]}
+    ).json()
+    with services.db.session() as session:
+        for call_id in (mine[0], other):
+            call_records.mark_done(session, call_id)  # a delivery whose payload names the customer
     hold = client.post("/v1/holds", json={"call_id": mine[2], "reason": "complaint under review"}).json()
     assert client.delete(f"/v1/calls/{mine[2]}").status_code == 409  # the hold stops a hand deletion too
 
@@ -106,6 +113,8 @@ def test_a_customers_deletion_request_spares_only_held_calls_and_is_reported(adm
     assert sorted(report["deleted_calls"]) == sorted(mine[:2]) and report["held_calls"] == [mine[2]]
     assert report["objects_deleted"] == 2
     assert all(client.get(f"/v1/calls/{c}").status_code == 404 for c in mine[:2])
+    deliveries = client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()
+    assert [d["payload"]["data"]["call"]["id"] for d in deliveries] == [other]  # the customer's went too
     assert client.get(f"/v1/calls/{other}").status_code == 200
     entry = client.get("/v1/audit", params={"action": "customer.forget"}).json()[0]
     assert entry["target"] == customer_reference("0541112222") and "0541112222" not in json.dumps(entry)

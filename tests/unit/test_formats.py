@@ -23,7 +23,7 @@ TRANSCRIPT = Transcript(
 
 def test_json_has_the_v1_shape():
     body = to_json(TRANSCRIPT)
-    assert set(body) == {"language", "duration", "speakers", "segments"}
+    assert set(body) == {"language", "duration", "speakers", "segments", "overlaps"}
     first = body["segments"][0]
     assert first == {
         "start": 0.5,
@@ -32,6 +32,7 @@ def test_json_has_the_v1_shape():
         "role": "agent",
         "channel": 0,
         "text": "Hello there.",
+        "overlapped": False,
         "words": [
             {"start": 0.5, "end": 1.0, "word": "Hello", "probability": 0.9},
             {"start": 1.1, "end": 2.25, "word": "there.", "probability": 0.8},

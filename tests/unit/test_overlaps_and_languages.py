@@ -1,0 +1,58 @@
+"""Overlapping speech marked in the transcript, and the language chosen per channel."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from storage.records import Segment, Speaker, Transcript, Word
+from transcribe.formats import to_json
+from transcribe.overlaps import speech_overlaps
+from transcribe.pipeline import CallOptions, channel_languages
+
+
+def segment(speaker: str, role: str, channel: int, start: float, words: int) -> Segment:
+    timed = tuple(Word(start + i * 0.4, start + i * 0.4 + 0.35, f"w{i}", 0.9) for i in range(words))
+    return Segment(start, timed[-1].end, speaker, role, channel, " ".join(w.word for w in timed), timed)
+
+
+def test_cross_talk_is_found_from_word_timings_and_marked_on_both_segments():
+    call = Transcript(
+        "en",
+        20,
+        (Speaker("S0", "agent", 0), Speaker("S1", "customer", 1)),
+        (
+            segment("S0", "agent", 0, 0.0, 10),  # 0 .. 3.95
+            segment("S1", "customer", 1, 3.0, 5),  # starts while the agent still talks: 3.0 .. 4.95
+            segment("S0", "agent", 0, 8.0, 3),  # alone
+            segment("S1", "customer", 1, 9.05, 2),  # 9.05 .. 9.75, after the agent's 8.0 .. 9.15: 0.1 s only
+        ),
+    )
+    (overlap,) = speech_overlaps(call)
+    assert (overlap.start, overlap.end, overlap.speakers) == (3.0, 3.95, ("S0", "S1"))
+    document = to_json(call)
+    assert [s["overlapped"] for s in document["segments"]] == [True, True, False, False]
+    assert document["overlaps"] == [{"start": 3.0, "end": 3.95, "speakers": ["S0", "S1"]}]
+
+
+class FakeTranscriber:
+    """Language identification answers by the channel's loudness: what the test wants per side."""
+
+    def __init__(self, answers: dict[float, tuple[str, float]]) -> None:
+        self.answers = answers
+        self.calls: list[list[str]] = []
+
+    def detect_language(self, samples: np.ndarray, allowed: list[str]) -> tuple[str, float]:
+        self.calls.append(allowed)
+        return self.answers[round(float(np.max(samples)), 1)]
+
+
+def test_each_channel_gets_its_language_and_a_side_that_says_little_follows_the_other():
+    hebrew, english, quiet = np.full(10, 0.5), np.full(10, 0.9), np.full(10, 0.1)
+    answers = {0.5: ("he", 0.93), 0.9: ("en", 0.88), 0.1: ("ar", 0.31)}
+    transcriber = FakeTranscriber(answers)
+    options = CallOptions(allowed_languages=("he", "ar", "en"))
+    assert channel_languages(transcriber, [hebrew, english], options) == ["he", "en"]  # type: ignore[arg-type]
+    assert channel_languages(transcriber, [hebrew, quiet], options) == ["he", "he"]  # type: ignore[arg-type]
+    assert all(allowed == ["he", "ar", "en"] for allowed in transcriber.calls)
+    forced = CallOptions(language="ar")
+    assert channel_languages(transcriber, [hebrew, english], forced) == ["ar", "ar"]  # type: ignore[arg-type]
