@@ -94,7 +94,7 @@ def child_pipeline(path: Path, model: str, device: str, language: str) -> dict:
             spool.write(path.read_bytes())
             call = ingestor.ingest(spool.finish(), CallMetadata(language=language)).call
         started = time.perf_counter()
-        process_call(call.id)
+        outcome = process_call(call.id)
         wall = time.perf_counter() - started
         with db.session() as session:
             transcript = load_transcript(session, call.id)
@@ -102,7 +102,12 @@ def child_pipeline(path: Path, model: str, device: str, language: str) -> dict:
         role: " ".join(s.text for s in transcript.segments if s.role == role)
         for role in ("agent", "customer")
     }
-    return {"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "text": text}
+    return {
+        "wall": wall,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "text": text,
+        "stages": outcome.get("timings", {}),
+    }
 
 
 def child_bare(path: Path, model: str, device: str, language: str) -> dict:
@@ -187,6 +192,10 @@ def main() -> None:
             f"{rss['pipeline']:5.0f}/{rss['bare']:<5.0f} {wer_text:>11}"
         )
     print(f"ratio pipeline/bare: median {statistics.median(ratios):.2f}, max {max(ratios):.2f}")
+    print("pipeline stages (s, last file, median of runs): " + ", ".join(
+        f"{stage} {statistics.median(r['stages'].get(stage, 0.0) for r in results['pipeline']):.2f}"
+        for stage in results["pipeline"][-1]["stages"]
+    ))  # fmt: skip
 
 
 if __name__ == "__main__":
