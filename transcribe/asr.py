@@ -43,6 +43,36 @@ class LoadedModel:
         return f"{self.source.name} ({self.device}/{self.compute_type})"
 
 
+def chunk_bounds(samples: np.ndarray, chunk_s: float, search_s: float = 30.0) -> list[tuple[int, int]]:
+    """Sample ranges of at most `chunk_s` seconds, each ending at the quietest half second of its last
+    `search_s` seconds, so a cut falls in a pause rather than in a word."""
+    step, search, frame = int(chunk_s * SAMPLE_RATE), int(search_s * SAMPLE_RATE), SAMPLE_RATE // 2
+    bounds, start = [], 0
+    while chunk_s > 0 and len(samples) - start > step:
+        low = start + max(frame, step - search)
+        window = samples[low : start + step].astype(np.float64)
+        energy = np.add.reduceat(window * window, np.arange(0, len(window), frame))
+        cut = low + int(np.argmin(energy)) * frame + frame // 2
+        bounds.append((start, cut))
+        start = cut
+    bounds.append((start, len(samples)))
+    return bounds
+
+
+def shifted(segment: AsrSegment, seconds: float) -> AsrSegment:
+    if not seconds:
+        return segment
+    return AsrSegment(
+        round(segment.start + seconds, 3),
+        round(segment.end + seconds, 3),
+        segment.text,
+        tuple(
+            Word(round(w.start + seconds, 3), round(w.end + seconds, 3), w.word, w.probability)
+            for w in segment.words
+        ),
+    )
+
+
 class Transcriber:
     """Holds the loaded models; create one per worker process, before taking jobs."""
 
@@ -108,6 +138,28 @@ class Transcriber:
         model = self.model_for(language)
         if not model.is_multilingual and language != "en":
             raise ValueError(f"model {model.source.name} is English-only; it cannot transcribe {language!r}")
+        results: list[AsrSegment] = []
+        # Long calls go through in pieces cut at a pause: faster-whisper computes the spectrogram of
+        # everything it is given at once (about 0.5 GB per hour of audio, plus the STFT's working set).
+        for first, last in chunk_bounds(samples, self.settings.chunk_s):
+            offset = first / SAMPLE_RATE
+
+            def progress(fraction: float, first: int = first, last: int = last) -> None:
+                if on_progress:
+                    on_progress(min(1.0, (first + fraction * (last - first)) / max(1, len(samples))))
+
+            piece = self._transcribe_piece(model, samples[first:last], language, progress, vocabulary)
+            results.extend(shifted(segment, offset) for segment in piece)
+        return results
+
+    def _transcribe_piece(
+        self,
+        model: LoadedModel,
+        samples: np.ndarray,
+        language: str,
+        on_progress: Callable[[float], None] | None,
+        vocabulary: Sequence[str],
+    ) -> list[AsrSegment]:
         duration = len(samples) / SAMPLE_RATE
         options: dict = dict(
             language=language,

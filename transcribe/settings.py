@@ -25,6 +25,9 @@ class TranscribeSettings(BaseSettings):
     # faster-whisper's BatchedInferencePipeline: this many 30 s windows decoded at once. -1: 16 on a
     # GPU, off (0) on a CPU; set it to match GPU memory (each window of large-v3 in float16 ~ 0.3 GB).
     batch_size: int = -1
+    # Calls longer than this are recognised in pieces of at most this many seconds, cut at pauses, so
+    # memory stays bounded on two-hour calls. 0: in one piece.
+    chunk_s: float = 600.0
     # Silero VAD before recognition. Off by default: on 8 kHz telephone channels it cut words at the
     # edges of speech (en_billing_dispute, base: "I want charges right" with VAD, "I was charged twice"
     # without), and the silence guard in the pipeline removes what Whisper invents over silence.

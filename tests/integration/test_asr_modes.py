@@ -32,3 +32,19 @@ def test_batched_decoding_keeps_every_sentence_and_word_timings(batched, tiny_tr
     words = [w for s in together.segments for w in s.words]
     # Within a tenth of the sequential word count: fixed 30 s windows once lost whole sentences here.
     assert len(words) >= 0.9 * sum(len(s.words) for s in one_by_one.segments)
+
+
+def test_a_call_recognised_in_pieces_keeps_its_words_and_their_times(model_cache, tiny_transcriber):
+    pieces = Transcriber(TranscribeSettings(model="tiny.en", cache_dir=model_cache, chunk_s=14))
+    audio = load_audio(CALLS / "en_billing_dispute.stereo.wav", 2)
+    options = CallOptions(channel_roles=("agent", "customer"), language="en")
+    transcript = transcribe_audio(audio, pieces, options, Timings())
+    customer = " ".join(s.text for s in transcript.segments if s.role == "customer").lower()
+    agent = " ".join(s.text for s in transcript.segments if s.role == "agent").lower()
+    assert "credit card this month" in customer and "thank you so much" in customer
+    assert "can you please confirm your account number" in agent
+    for role in ("agent", "customer"):
+        starts = [w.start for s in transcript.segments if s.role == role for w in s.words]
+        assert starts == sorted(starts) and starts[0] >= 0 and starts[-1] <= audio.duration
+    late = next(s for s in transcript.segments if "thank you so much" in s.text.lower())
+    assert 30.0 <= late.start <= 32.0  # said at 31.0 s: times carry the piece's offset

@@ -56,3 +56,18 @@ def test_each_channel_gets_its_language_and_a_side_that_says_little_follows_the_
     assert all(allowed == ["he", "ar", "en"] for allowed in transcriber.calls)
     forced = CallOptions(language="ar")
     assert channel_languages(transcriber, [hebrew, english], forced) == ["ar", "ar"]  # type: ignore[arg-type]
+
+
+def test_long_calls_are_cut_into_pieces_at_a_pause():
+    from transcribe.asr import SAMPLE_RATE, chunk_bounds
+
+    rng = np.random.default_rng(1)
+    speech = rng.normal(0, 0.3, 100 * SAMPLE_RATE).astype(np.float32)
+    speech[int(37.0 * SAMPLE_RATE) : int(38.0 * SAMPLE_RATE)] = 0  # the pause the first cut should find
+    speech[int(70.0 * SAMPLE_RATE) : int(70.6 * SAMPLE_RATE)] = 0
+    bounds = chunk_bounds(speech, chunk_s=40, search_s=10)
+    assert bounds[0][0] == 0 and bounds[-1][1] == len(speech)
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))  # no gap, no overlap
+    assert all((last - first) / SAMPLE_RATE <= 40 for first, last in bounds)
+    assert 37.0 <= bounds[0][1] / SAMPLE_RATE <= 38.0 and 70.0 <= bounds[1][1] / SAMPLE_RATE <= 70.6
+    assert chunk_bounds(speech, chunk_s=0) == [(0, len(speech))]
