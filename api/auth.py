@@ -42,4 +42,20 @@ def actor(key: ApiKey) -> str:
 
 
 admin_only = require_role("admin")
+# Compliance officers read and review every call, flag, hold and the audit trail; they do not
+# delete calls, manage keys or configure the service.
+reviewer = require_role("admin", "compliance")
+
+
+def record_access(
+    request: Request, key: ApiKey, action: str, target: str, details: dict | None = None
+) -> None:
+    """Audit a read of call data (a view, a play or download, a search) with who and from where."""
+    from storage import audit
+
+    origin = request.client.host if request.client else ""
+    with request.app.state.services.db.session() as session:
+        audit.record(session, actor(key), action, target, details or {}, origin)
+
+
 uploader = require_role("admin", "telephony")

@@ -534,7 +534,9 @@ def rules_apply(
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option(help="admin or telephony")],
+    role: Annotated[
+        str, typer.Option(help="admin, compliance (read and review everything) or telephony (upload)")
+    ],
     name: Annotated[str, typer.Option(help="A label for the key")] = "",
     data_dir: DataDirOption = None,
     config: ConfigOption = None,

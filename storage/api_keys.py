@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from .tables import ApiKeyRow, utcnow
 
-ROLES = ("admin", "telephony")
+ROLES = ("admin", "compliance", "telephony")
 KEY_PREFIX = "cr_"
 
 

@@ -6,7 +6,7 @@ import base64
 import json
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -24,7 +24,7 @@ from storage.transcripts import load_transcript
 from transcribe.characteristics import METRICS
 from transcribe.formats import MEDIA_TYPES, render, to_json
 
-from ..auth import actor, admin_only, uploader
+from ..auth import actor, admin_only, record_access, reviewer, uploader
 from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
 from ..upload import read_upload
 from .transcripts import CallWithoutAudio, TranscriptIn, create_call_without_audio
@@ -130,7 +130,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise HTTPException(400, "invalid cursor: pass next_cursor from the previous page unchanged") from exc
 
 
-@router.get("", response_model=CallPage, responses=ERRORS, dependencies=[Depends(admin_only)])
+@router.get("", response_model=CallPage, responses=ERRORS, dependencies=[Depends(reviewer)])
 def list_calls(
     request: Request,
     status: CallStatus | None = None,
@@ -167,10 +167,12 @@ def list_calls(
     return CallPage(items=[CallOut.of(c) for c in page], next_cursor=next_cursor)
 
 
-@router.get("/{call_id}", response_model=CallOut, responses=ERRORS, dependencies=[Depends(admin_only)])
-def get_call(request: Request, call_id: str) -> CallOut:
+@router.get("/{call_id}", response_model=CallOut, responses=ERRORS)
+def get_call(request: Request, call_id: str, key: ApiKey = Depends(reviewer)) -> CallOut:
     with _services(request).db.session() as session:
-        return CallOut.of(call_records.get_call(session, call_id), list_call_flags(session, call_id))
+        call = CallOut.of(call_records.get_call(session, call_id), list_call_flags(session, call_id))
+    record_access(request, key, "call.view", call_id)
+    return call
 
 
 @router.delete("/{call_id}", status_code=204, responses=ERRORS)
@@ -202,11 +204,11 @@ def retry_call(request: Request, call_id: str) -> CallCreated:
     "/{call_id}/transcript",
     response_model=TranscriptOut,
     responses=ERRORS,
-    dependencies=[Depends(admin_only)],
 )
 def get_transcript(
     request: Request,
     call_id: str,
+    key: Annotated[ApiKey, Depends(reviewer)],
     format: Literal["json", "srt", "vtt", "txt", "rttm"] = "json",
     original: bool = Query(False, description="The unredacted transcript, where settings keep it (admins)"),
 ) -> Response:
@@ -217,11 +219,12 @@ def get_transcript(
             raise HTTPException(409, f"the transcript is not ready: the call is {call.status.value}")
         transcript = load_transcript(session, call_id)
     if original:
-        key = (call.redaction or {}).get("original_transcript_key")
-        if not key:
+        kept = (call.redaction or {}).get("original_transcript_key")
+        if not kept:
             raise HTTPException(404, "no unredacted transcript is kept for this call")
-        document = json.loads(b"".join(services.objects.open(key)))
+        document = json.loads(b"".join(services.objects.open(kept)))
         transcript = TranscriptIn.model_validate(document).to_transcript(model=document.get("model", ""))
+    record_access(request, key, "call.transcript", call_id, {"format": format, "original": original})
     if format == "json":
         return JSONResponse(to_json(transcript))
     return PlainTextResponse(render(transcript, format, recording_id=call_id), media_type=MEDIA_TYPES[format])
@@ -234,11 +237,11 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
     "/{call_id}/audio",
     responses={**ERRORS, 206: {"description": "Partial content"}},
     response_class=StreamingResponse,
-    dependencies=[Depends(admin_only)],
 )
 def get_audio(
     request: Request,
     call_id: str,
+    key: Annotated[ApiKey, Depends(reviewer)],
     original: bool = Query(False, description="The unredacted recording, where settings keep it (admins)"),
 ) -> Response:
     """The recording (redacted where personal data was spoken); honours a single HTTP Range so players
@@ -248,20 +251,27 @@ def get_audio(
         call = call_records.get_call(session, call_id)
     if not call.has_audio:
         raise HTTPException(404, "this call has no audio (its transcript was imported)")
-    key, size, etag = call.audio_key, call.audio_size, call.audio_sha256
+    object_key, size, etag = call.audio_key, call.audio_size, call.audio_sha256
     media_type = {"wav": "audio/wav", "mp3": "audio/mpeg", "ogg": "audio/ogg", "flac": "audio/flac"}.get(
         call.audio_format.split("/")[0], "application/octet-stream"
     )
     if original:
         if not call.original_audio_key:
             raise HTTPException(404, "no unredacted recording is kept for this call")
-        key, size, etag = call.original_audio_key, services.objects.size(call.original_audio_key), "original"
+        object_key, size, etag = (
+            call.original_audio_key,
+            services.objects.size(call.original_audio_key),
+            "original",
+        )
         media_type = "application/octet-stream"
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{etag}"'}
     range_header = request.headers.get("range")
+    if not range_header or range_header.replace(" ", "").startswith("bytes=0-"):
+        # A play or a download starts at byte 0; the seeks that follow are not audited one by one.
+        record_access(request, key, "call.audio", call_id, {"original": original})
     if not range_header:
         headers["Content-Length"] = str(size)
-        return StreamingResponse(services.objects.open(key), media_type=media_type, headers=headers)
+        return StreamingResponse(services.objects.open(object_key), media_type=media_type, headers=headers)
     match = _RANGE.match(range_header.strip())
     if not match or match.groups() == ("", ""):
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
@@ -274,7 +284,7 @@ def get_audio(
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
     headers.update({"Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1)})
     return StreamingResponse(
-        services.objects.open(key, start, end),
+        services.objects.open(object_key, start, end),
         status_code=206,
         media_type=media_type,
         headers=headers,

@@ -15,7 +15,7 @@ from storage.calls import get_call
 from storage.lifecycle import customer_reference, forget_customer
 from storage.retention import due
 
-from ..auth import actor, admin_only
+from ..auth import actor, admin_only, reviewer
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["compliance"])
@@ -55,7 +55,7 @@ def _hold_out(hold: holds.LegalHold) -> HoldOut:
 
 
 @router.post("/holds", status_code=201, response_model=HoldOut, responses=ERRORS)
-def place_hold(body: HoldIn, request: Request, key: ApiKey = Depends(admin_only)) -> HoldOut:
+def place_hold(body: HoldIn, request: Request, key: ApiKey = Depends(reviewer)) -> HoldOut:
     """Stop all deletion of a call, or of every call with a customer number, until released."""
     with request.app.state.services.db.session() as session:
         if body.call_id:
@@ -74,13 +74,13 @@ def place_hold(body: HoldIn, request: Request, key: ApiKey = Depends(admin_only)
 
 
 @router.get("/holds", response_model=list[HoldOut], responses=ERRORS)
-def list_holds(request: Request, active: bool = True, key: ApiKey = Depends(admin_only)) -> list[HoldOut]:
+def list_holds(request: Request, active: bool = True, key: ApiKey = Depends(reviewer)) -> list[HoldOut]:
     with request.app.state.services.db.session() as session:
         return [_hold_out(h) for h in holds.list_holds(session, active_only=active)]
 
 
 @router.delete("/holds/{hold_id}", response_model=HoldOut, responses=ERRORS)
-def release_hold(hold_id: int, request: Request, key: ApiKey = Depends(admin_only)) -> HoldOut:
+def release_hold(hold_id: int, request: Request, key: ApiKey = Depends(reviewer)) -> HoldOut:
     with request.app.state.services.db.session() as session:
         hold = holds.release_hold(session, hold_id, actor(key))
         audit.record(session, actor(key), "hold.release", str(hold_id), {}, _origin(request))
@@ -116,7 +116,7 @@ def list_audit(
     target: str | None = None,
     after_id: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
-    key: ApiKey = Depends(admin_only),
+    key: ApiKey = Depends(reviewer),
 ) -> list[AuditOut]:
     """The audit trail, oldest first; page with after_id (the last id seen)."""
     with request.app.state.services.db.session() as session:
@@ -125,7 +125,7 @@ def list_audit(
 
 
 @router.get("/audit/verify", responses=ERRORS)
-def verify_audit(request: Request, key: ApiKey = Depends(admin_only)) -> dict[str, Any]:
+def verify_audit(request: Request, key: ApiKey = Depends(reviewer)) -> dict[str, Any]:
     """Recompute the hash chain: whether any entry was altered, removed or reordered."""
     with request.app.state.services.db.session() as session:
         check = audit.verify_chain(session)
@@ -133,7 +133,7 @@ def verify_audit(request: Request, key: ApiKey = Depends(admin_only)) -> dict[st
 
 
 @router.get("/retention/due", responses=ERRORS)
-def retention_due(request: Request, key: ApiKey = Depends(admin_only)) -> dict[str, Any]:
+def retention_due(request: Request, key: ApiKey = Depends(reviewer)) -> dict[str, Any]:
     """What the retention policies would delete if they ran now (a dry run)."""
     services = request.app.state.services
     policies = services.settings.storage.retention_policies

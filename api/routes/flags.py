@@ -19,7 +19,7 @@ from transcribe.reanalyse import caller_history
 from transcribe.rules.loader import RuleError, parse_rule
 from transcribe.rules.model import Rule
 
-from ..auth import actor, admin_only
+from ..auth import actor, reviewer
 from ..schemas import ErrorOut, FlagOut
 
 router = APIRouter(prefix="/v1", tags=["flags"])
@@ -73,7 +73,7 @@ class PreviewOut(BaseModel):
     would_flag: list[PreviewHit]
 
 
-@router.get("/flags", response_model=list[FlagOut], responses=ERRORS, dependencies=[Depends(admin_only)])
+@router.get("/flags", response_model=list[FlagOut], responses=ERRORS, dependencies=[Depends(reviewer)])
 def get_flags(
     request: Request,
     category: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
@@ -95,21 +95,19 @@ def patch_flag(
     request: Request,
     flag_id: Annotated[int, Path(ge=1, le=2**62)],
     body: FlagReview,
-    key: ApiKey = Depends(admin_only),
+    key: ApiKey = Depends(reviewer),
 ) -> FlagOut:
     """Confirm or dismiss a flag, with a comment; who and when are recorded."""
     with request.app.state.services.db.session() as session:
         return FlagOut.of(review_flag(session, flag_id, body.state, body.comment, actor(key)))
 
 
-@router.get("/rules", response_model=list[RuleOut], dependencies=[Depends(admin_only)])
+@router.get("/rules", response_model=list[RuleOut], dependencies=[Depends(reviewer)])
 def get_rules(request: Request) -> list[RuleOut]:
     return [RuleOut.of(rule) for rule in request.app.state.services.rules]
 
 
-@router.post(
-    "/rules/preview", response_model=PreviewOut, responses=ERRORS, dependencies=[Depends(admin_only)]
-)
+@router.post("/rules/preview", response_model=PreviewOut, responses=ERRORS, dependencies=[Depends(reviewer)])
 def preview_rule(request: Request, body: PreviewIn) -> PreviewOut:
     """Run a rule over stored calls and say what it would flag, without flagging anything."""
     try:

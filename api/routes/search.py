@@ -5,15 +5,16 @@ from __future__ import annotations
 import base64
 import html
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from storage.api_keys import ApiKey
 from storage.records import CallHits
 from storage.search_index import search
 from storage.search_query import Filters, parse_query
 
-from ..auth import admin_only
+from ..auth import record_access, reviewer
 from ..schemas import ErrorOut, HitOut, SearchOut, SearchResultOut
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -69,10 +70,10 @@ def to_result(result: CallHits) -> SearchResultOut:
     "/search",
     response_model=SearchOut,
     responses={400: {"model": ErrorOut}, 401: {"model": ErrorOut}},
-    dependencies=[Depends(admin_only)],
 )
 def search_calls(
     request: Request,
+    key: Annotated[ApiKey, Depends(reviewer)],
     q: str = Query(
         ...,
         min_length=1,
@@ -116,6 +117,7 @@ def search_calls(
     offset = _offset(cursor)
     with request.app.state.services.db.session() as session:
         page = search(session, parsed, limit=limit, offset=offset, order=order)
+    record_access(request, key, "search", "", {"q": q, "total": page.total, "offset": offset})
     next_cursor = _cursor(offset + limit) if offset + limit < page.total else None
     return SearchOut(
         query=q,

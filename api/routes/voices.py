@@ -12,7 +12,7 @@ from storage.api_keys import ApiKey
 from storage.calls import get_call
 from storage.voices import VoiceWatch, end_watch, list_voices, list_watches, watch_voice
 
-from ..auth import actor, admin_only
+from ..auth import actor, reviewer
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["voices"])
@@ -66,7 +66,7 @@ class WatchOut(BaseModel):
     "/calls/{call_id}/voices",
     response_model=list[VoiceOut],
     responses=ERRORS,
-    dependencies=[Depends(admin_only)],
+    dependencies=[Depends(reviewer)],
 )
 def call_voices(request: Request, call_id: CallId) -> list[VoiceOut]:
     """The call's speakers that have a voiceprint (speakers with too little speech have none)."""
@@ -96,7 +96,7 @@ def watch(
     call_id: CallId,
     speaker: Annotated[str, Path(max_length=32)],
     body: WatchIn,
-    key: ApiKey = Depends(admin_only),
+    key: ApiKey = Depends(reviewer),
 ) -> WatchOut:
     """Watch this speaker's voice: every later call whose customer voice matches raises a flag."""
     with request.app.state.services.db.session() as session:
@@ -104,7 +104,7 @@ def watch(
         return WatchOut.of(watch_voice(session, call_id, speaker, body.note, actor(key)))
 
 
-@router.get("/watchlist", response_model=list[WatchOut], responses=ERRORS, dependencies=[Depends(admin_only)])
+@router.get("/watchlist", response_model=list[WatchOut], responses=ERRORS, dependencies=[Depends(reviewer)])
 def watchlist(request: Request, active: bool = True) -> list[WatchOut]:
     with request.app.state.services.db.session() as session:
         return [WatchOut.of(w) for w in list_watches(session, active_only=active)]
@@ -114,7 +114,7 @@ def watchlist(request: Request, active: bool = True) -> list[WatchOut]:
 def stop_watching(
     request: Request,
     watch_id: Annotated[int, Path(ge=1, le=2**62)],
-    key: ApiKey = Depends(admin_only),
+    key: ApiKey = Depends(reviewer),
 ) -> WatchOut:
     """End a watch (kept, inactive, with who ended it); later calls are no longer compared with it."""
     with request.app.state.services.db.session() as session:
