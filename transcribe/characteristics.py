@@ -59,11 +59,34 @@ def _length(intervals: Sequence[tuple[float, float]]) -> float:
     return sum(end - start for start, end in intervals)
 
 
+def _cross_role_overlap(role_speech: dict[str, list[tuple[float, float]]]) -> float:
+    """Seconds during which two roles talk at once: a sweep over interval edges, not all pairs."""
+    edges = sorted(
+        (time, change, role)
+        for role, intervals in role_speech.items()
+        for start, end in intervals
+        for time, change in ((start, 1), (end, -1))
+    )
+    talking: dict[str, int] = {}
+    overlap, previous = 0.0, 0.0
+    for time, change, role in edges:
+        if sum(1 for n in talking.values() if n > 0) >= 2:
+            overlap += time - previous
+        talking[role] = talking.get(role, 0) + change
+        previous = time
+    return overlap
+
+
 def interruptions(segments: Sequence[Segment]) -> list[Interruption]:
     found = []
     ordered = sorted(segments, key=lambda s: s.start)
-    for i, later in enumerate(ordered):
-        for earlier in ordered[:i]:
+    # Only segments still going when `later` starts can be interrupted by it: keep just those, so a
+    # two-hour call (thousands of segments) is not compared pair by pair.
+    talking: list[Segment] = []
+    for later in ordered:
+        talking = [s for s in talking if s.end > later.start]
+        candidates, talking = list(talking), [*talking, later]
+        for earlier in candidates:
             if earlier.speaker == later.speaker or earlier.start >= later.start:
                 continue
             overlap = min(earlier.end, later.end) - later.start
@@ -106,18 +129,10 @@ def measure(transcript: Transcript, audio: Audio | None = None) -> dict:
     for segment in segments:
         by_role.setdefault(segment.role, []).append(segment)
     role_speech = {role: _merged([(s.start, s.end) for s in items]) for role, items in by_role.items()}
-    all_pairs = [(role, interval) for role, intervals in role_speech.items() for interval in intervals]
-    overlap = 0.0
-    for i, (role_a, (a0, a1)) in enumerate(all_pairs):
-        for role_b, (b0, b1) in all_pairs[i + 1 :]:
-            if role_a != role_b:
-                overlap += max(0.0, min(a1, b1) - max(a0, b0))
+    overlap = _cross_role_overlap(role_speech)
     cut_ins = interruptions(segments)
-    turns = sum(
-        1
-        for i, s in enumerate(sorted(segments, key=lambda s: s.start))
-        if i == 0 or s.speaker != sorted(segments, key=lambda s: s.start)[i - 1].speaker
-    )
+    in_order = sorted(segments, key=lambda s: s.start)
+    turns = sum(1 for i, s in enumerate(in_order) if i == 0 or s.speaker != in_order[i - 1].speaker)
     metrics: dict[str, float] = {
         "duration": round(duration, 2),
         "talk_time": round(talk_time, 2),

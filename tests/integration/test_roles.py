@@ -44,10 +44,14 @@ ADMIN_ONLY = [
 def keys(admin_api):
     client, services = admin_api
     with services.db.session() as session:
-        keys = {role: api_keys.create_key(session, role, role)[1] for role in ("admin", "compliance", "telephony")}
+        keys = {
+            role: api_keys.create_key(session, role, role)[1] for role in ("admin", "compliance", "telephony")
+        }
     with open(STEREO, "rb") as audio:
         call_id = client.post(
-            "/v1/calls", files={"audio": ("c.wav", audio)}, data={"metadata": json.dumps({"external_id": "r1"})}
+            "/v1/calls",
+            files={"audio": ("c.wav", audio)},
+            data={"metadata": json.dumps({"external_id": "r1"})},
         ).json()["id"]
     with services.db.session() as session:
         save_transcript(session, call_id, scripted_transcript("en_billing_dispute"))
