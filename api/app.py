@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
-from .routes import agents, calls, compliance, flags, health, search, telephony, transcripts, voices, webhooks
+from .routes import (
+    agents,
+    calls,
+    compliance,
+    flags,
+    health,
+    search,
+    session,
+    telephony,
+    transcripts,
+    voices,
+    webhooks,
+)
 from .services import Services
 
 
@@ -28,4 +40,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(compliance.router)
     app.include_router(agents.router)
+    app.include_router(session.router)
     return app

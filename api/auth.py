@@ -1,4 +1,5 @@
-"""API key authentication: `Authorization: Bearer <key>` on every endpoint but health."""
+"""Who is calling: an API key (`Authorization: Bearer <key>`, machines) or a signed-in user's session
+cookie (people, in the browser). Either way an endpoint sees an ApiKey-shaped principal with a role."""
 
 from __future__ import annotations
 
@@ -9,35 +10,62 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from storage import api_keys
 from storage.api_keys import ApiKey
+from storage.users import session_for
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `callrec keys create`")
+SESSION_COOKIE = "callrec_session"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _from_session(request: Request) -> ApiKey | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with request.app.state.services.db.session() as session:
+        signed_in = session_for(session, token)
+    if signed_in is None:
+        raise HTTPException(401, "the session has ended: sign in again")
+    # A cookie rides along with any request the browser makes, so changes need the page's own token.
+    if request.method not in _SAFE_METHODS and request.headers.get(CSRF_HEADER) != signed_in.csrf_token:
+        raise HTTPException(403, f"missing or wrong {CSRF_HEADER} header")
+    user = signed_in.user
+    return ApiKey(user.id, user.username, user.role, "user", user.created_at, False)
 
 
 def require_role(*roles: str) -> Callable[..., ApiKey]:
-    """A dependency that admits keys with one of `roles` (admin is always admitted)."""
+    """A dependency that admits keys or users with one of `roles` (admin is always admitted)."""
 
     def dependency(
         request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
     ) -> ApiKey:
-        if credentials is None or credentials.scheme.lower() != "bearer":
+        key: ApiKey | None
+        if credentials is not None and credentials.scheme.lower() == "bearer":
+            with request.app.state.services.db.session() as session:
+                key = api_keys.authenticate(session, credentials.credentials)
+            if key is None:
+                raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+        else:
+            key = _from_session(request)
+        if key is None:
             raise HTTPException(
                 401,
-                "missing API key: send Authorization: Bearer <key>",
+                "missing API key: send Authorization: Bearer <key>, or sign in",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        with request.app.state.services.db.session() as session:
-            key = api_keys.authenticate(session, credentials.credentials)
-        if key is None:
-            raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
         if key.role != "admin" and key.role not in roles:
-            raise HTTPException(403, f"a {key.role} key may not do this")
+            raise HTTPException(
+                403, f"a {key.role} {'user' if key.prefix == 'user' else 'key'} may not do this"
+            )
         return key
 
     return dependency
 
 
 def actor(key: ApiKey) -> str:
-    """How an API key is named in records of who did what."""
+    """How a principal is named in records of who did what."""
+    if key.prefix == "user":
+        return f"user {key.name}"
     return f"key {key.id} ({key.name})"
 
 
@@ -45,6 +73,7 @@ admin_only = require_role("admin")
 # Compliance officers read and review every call, flag, hold and the audit trail; they do not
 # delete calls, manage keys or configure the service.
 reviewer = require_role("admin", "compliance")
+uploader = require_role("admin", "telephony")
 
 
 def record_access(
@@ -56,6 +85,3 @@ def record_access(
     origin = request.client.host if request.client else ""
     with request.app.state.services.db.session() as session:
         audit.record(session, actor(key), action, target, details or {}, origin)
-
-
-uploader = require_role("admin", "telephony")

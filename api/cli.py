@@ -37,6 +37,8 @@ customers_app = typer.Typer(help="Customers' data.", no_args_is_help=True)
 app.add_typer(customers_app, name="customers")
 objects_app = typer.Typer(help="The object store: encryption keys.", no_args_is_help=True)
 app.add_typer(objects_app, name="objects")
+users_app = typer.Typer(help="People who sign in to the review desk.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")
@@ -772,6 +774,73 @@ def objects_rekey(data_dir: DataDirOption = None, config: ConfigOption = None) -
         objects.rekey(key) for key in track(keys, description="rekey", disable=not sys.stderr.isatty())
     )
     typer.echo(f"{changed} of {len(keys)} object(s) rewritten under key {objects.keyring.current}")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="The sign-in name")],
+    role: Annotated[str, typer.Option(help="admin or compliance")],
+    display_name: Annotated[str, typer.Option(help="The name shown in the desk")] = "",
+    password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a user; the password is asked for (twice), or read from standard input."""
+    from storage import audit
+    from storage.database import Database
+    from storage.users import UserError, create_user
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    )
+    settings = _settings(config, data_dir)
+    db = Database(settings.storage.resolved_database_url())
+    db.migrate()
+    try:
+        with db.session() as session:
+            user = create_user(session, username, password, role, display_name)
+            audit.record(session, "cli", "user.create", user.username, {"role": user.role})
+    except UserError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"user {user.username} ({user.role}) created")
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    from storage.database import Database
+    from storage.users import list_users
+
+    settings = _settings(config, data_dir)
+    db = Database(settings.storage.resolved_database_url())
+    db.migrate()
+    with db.session() as session:
+        for user in list_users(session):
+            typer.echo(
+                f"{user.username}\t{user.role}\t{'active' if user.active else 'disabled'}\t{user.display_name}"
+            )
+
+
+@users_app.command("disable")
+def users_disable(username: str, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    """Disable a user; their sessions end at once."""
+    from storage import audit
+    from storage.database import Database
+    from storage.users import UserError, disable_user
+
+    settings = _settings(config, data_dir)
+    db = Database(settings.storage.resolved_database_url())
+    db.migrate()
+    try:
+        with db.session() as session:
+            disable_user(session, username)
+            audit.record(session, "cli", "user.disable", username, {})
+    except UserError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"user {username} disabled")
 
 
 def main() -> None:

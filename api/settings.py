@@ -25,6 +25,8 @@ class ApiSettings(BaseSettings):
     url: str = "http://127.0.0.1:8000"
     key: str = ""
     log_level: str = "info"
+    # Session cookies are Secure on https requests; set this behind a TLS-terminating proxy too.
+    secure_cookies: bool = False
 
 
 @dataclass(frozen=True)

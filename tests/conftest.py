@@ -109,6 +109,8 @@ def _empty(db: Database) -> None:
             "webhook_deliveries",
             "webhooks",
             "legal_holds",
+            "user_sessions",
+            "users",
             "audit_log",
             "calls",
         ):

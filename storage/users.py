@@ -1,0 +1,134 @@
+"""Users who sign in to the review desk in a browser, and their sessions (machines use API keys).
+
+Passwords are kept as argon2id hashes. A session is a random token in an HttpOnly cookie, stored
+hashed; each has its own CSRF token, which state-changing requests must echo in a header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from .errors import StorageError
+from .tables import UserRow, UserSessionRow, utcnow
+
+# Roles a person can hold; telephony is for machines (API keys) only. Managers and agents come with
+# teams (not yet built).
+USER_ROLES = ("admin", "compliance")
+SESSION_HOURS = 12
+_hasher = PasswordHasher()
+
+
+class UserError(StorageError):
+    code = "invalid_user"
+    status = 422
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    role: str
+    display_name: str
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    user: User
+    session_id: int
+    csrf_token: str
+    expires_at: datetime
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.username, row.role, row.display_name, row.active, _aware(row.created_at))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(session: Session, username: str, password: str, role: str, display_name: str = "") -> User:
+    if role not in USER_ROLES:
+        raise UserError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
+    if not username or len(username) > 128 or not username.isprintable() or " " in username:
+        raise UserError("a username is 1 to 128 printable characters without spaces")
+    if len(password) < 12:
+        raise UserError("a password needs at least 12 characters")
+    if session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+        raise UserError(f"user {username!r} exists already")
+    row = UserRow(
+        username=username, password_hash=_hasher.hash(password), role=role,
+        display_name=display_name or username, active=True,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return _user(row)
+
+
+def list_users(session: Session) -> list[User]:
+    return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.id))]
+
+
+def disable_user(session: Session, username: str) -> User:
+    """Disable the user and end every session of theirs at once."""
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        raise UserError(f"no user {username!r}")
+    row.active = False
+    session.execute(delete(UserSessionRow).where(UserSessionRow.user_id == row.id))
+    session.flush()
+    return _user(row)
+
+
+def sign_in(session: Session, username: str, password: str, origin: str) -> tuple[SignedIn, str] | None:
+    """A new session and its cookie token for the right password of an active user; else None. The
+    hash is verified even for an unknown user, so timing does not tell which usernames exist."""
+    row = session.scalar(select(UserRow).where(UserRow.username == username))
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None or not row.active:
+        return None
+    if _hasher.check_needs_rehash(row.password_hash):
+        row.password_hash = _hasher.hash(password)
+    token = secrets.token_urlsafe(32)
+    record = UserSessionRow(
+        token_hash=_token_hash(token), user_id=row.id, csrf_token=secrets.token_urlsafe(24),
+        expires_at=utcnow() + timedelta(hours=SESSION_HOURS), origin=origin[:255],
+    )  # fmt: skip
+    session.add(record)
+    session.flush()
+    return SignedIn(_user(row), record.id, record.csrf_token, _aware(record.expires_at)), token
+
+
+def session_for(session: Session, token: str) -> SignedIn | None:
+    """The live session of an active user behind a cookie token, or None."""
+    record = session.scalar(select(UserSessionRow).where(UserSessionRow.token_hash == _token_hash(token)))
+    if record is None or _aware(record.expires_at) <= utcnow():
+        return None
+    row = session.get(UserRow, record.user_id)
+    if row is None or not row.active:
+        return None
+    return SignedIn(_user(row), record.id, record.csrf_token, _aware(record.expires_at))
+
+
+def sign_out(session: Session, token: str) -> None:
+    session.execute(delete(UserSessionRow).where(UserSessionRow.token_hash == _token_hash(token)))
+
+
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
