@@ -73,7 +73,14 @@ absurd_metadata = st.one_of(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Derandomized: CI sees the same examples every run (a red run is reproducible, never luck); widen
+# max_examples locally to search further.
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(audio=damaged_audio(), metadata=absurd_metadata)
 def test_the_upload_endpoint_never_fails_with_a_server_error(admin_api, audio, metadata):
     client, services = admin_api
@@ -92,7 +99,7 @@ def test_the_upload_endpoint_never_fails_with_a_server_error(admin_api, audio, m
         assert response.status_code in (200, 201) and body["id"]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, derandomize=True)
 @given(audio=damaged_audio())
 def test_the_decoder_either_reads_a_recording_or_says_why_not(audio):
     with tempfile.TemporaryDirectory() as directory:
