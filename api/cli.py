@@ -130,39 +130,24 @@ def worker(
     else:
         queue_names = [GPU_QUEUE, CPU_QUEUE] if transcriber.device == "cuda" else [CPU_QUEUE]
 
-    def reconcile_forever() -> None:
-        # Calls stored while Redis was unreachable (or whose job Redis lost) get their job back.
-        while True:
-            try:
-                requeue_stranded_calls(services.db, services.queue)
-            except Exception:  # keep reconciling after a transient database or Redis error
-                import logging
+    def apply_retention_once() -> None:
+        # A Redis lock keeps several workers from running the same pass at once.
+        from storage.retention import apply_retention
 
-                logging.getLogger(__name__).exception("reconciler pass failed")
-            time.sleep(60)
+        lock = services.redis.lock("callrec:retention", timeout=3600)
+        if lock.acquire(blocking=False):
+            try:
+                apply_retention(services.db, services.objects, settings.storage.retention_policies)
+            finally:
+                lock.release()
 
     if not burst:
         from recorder.notify import deliver_forever
 
-        def retention_forever() -> None:
-            # Hourly; a Redis lock keeps several workers from running the same pass at once.
-            from storage.retention import apply_retention
-
-            while settings.storage.retention_policies:
-                try:
-                    with services.redis.lock("callrec:retention", timeout=3600, blocking=False) as held:
-                        if held:
-                            apply_retention(
-                                services.db, services.objects, settings.storage.retention_policies
-                            )
-                except Exception:
-                    import logging
-
-                    logging.getLogger(__name__).exception("retention pass failed")
-                time.sleep(3600)
-
-        threading.Thread(target=retention_forever, name="retention", daemon=True).start()
-        threading.Thread(target=reconcile_forever, name="reconciler", daemon=True).start()
+        # Calls stored while Redis was unreachable (or whose job Redis lost) get their job back.
+        _every("reconciler", 60, lambda: requeue_stranded_calls(services.db, services.queue))
+        if settings.storage.retention_policies:
+            _every("retention", 3600, apply_retention_once)
         threading.Thread(
             target=deliver_forever,
             args=(services.db, settings.recorder, threading.Event()),
@@ -180,6 +165,32 @@ def worker(
         services.db, services.objects, transcriber, settings.transcribe, rules=services.rules, **speaker
     )
     run_worker(context, services.redis, queue_names, burst=burst)
+
+
+def _every(name: str, seconds: float, step: Callable[[], object]) -> None:
+    """Run `step` now and then every `seconds` in a daemon thread; a failed pass (a database or Redis
+    hiccup) is logged and the next one runs as planned."""
+    import logging
+
+    def loop() -> None:
+        while True:
+            try:
+                step()
+            except Exception:
+                logging.getLogger(__name__).exception("%s pass failed", name)
+            time.sleep(seconds)
+
+    threading.Thread(target=loop, name=name, daemon=True).start()
+
+
+def _database(settings: Settings, migrate: bool = True):  # type: ignore[no-untyped-def]
+    """The database of the settings, brought up to the current schema for commands that write."""
+    from storage.database import Database
+
+    db = Database(settings.storage.resolved_database_url())
+    if migrate:
+        db.migrate()
+    return db
 
 
 def speaker_models(settings: TranscribeSettings, device: str) -> dict:
@@ -505,7 +516,6 @@ def rules_apply(
 
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from storage.database import Database
     from transcribe.reanalyse import apply_rules
     from transcribe.rules.loader import RuleError, load_rules
 
@@ -516,8 +526,7 @@ def rules_apply(
     except (ValueError, RuleError) as exc:
         typer.echo(f"callrec: {exc}", err=True)
         raise typer.Exit(2) from exc
-    db = Database(settings.storage.resolved_database_url())
-    db.migrate()
+    db = _database(settings)
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]rules apply[/] {task.completed} calls"),
@@ -545,11 +554,9 @@ def keys_create(
 ) -> None:
     """Create a key; it is printed once, alone on stdout."""
     from storage import api_keys
-    from storage.database import Database
 
     settings = _settings(config, data_dir)
-    db = Database(settings.storage.resolved_database_url())
-    db.migrate()
+    db = _database(settings)
     try:
         with db.session() as session:
             _, secret = api_keys.create_key(session, role, name)
@@ -563,10 +570,8 @@ def keys_create(
 def keys_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Keys by id, role and prefix (never the secret)."""
     from storage import api_keys
-    from storage.database import Database
 
-    db = Database(_settings(config, data_dir).storage.resolved_database_url())
-    db.migrate()
+    db = _database(_settings(config, data_dir))
     with db.session() as session:
         for key in api_keys.list_keys(session):
             state = "revoked" if key.revoked else "active"
@@ -576,9 +581,8 @@ def keys_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> No
 @keys_app.command("revoke")
 def keys_revoke(key_id: int, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     from storage import api_keys
-    from storage.database import Database
 
-    db = Database(_settings(config, data_dir).storage.resolved_database_url())
+    db = _database(_settings(config, data_dir), migrate=False)
     with db.session() as session:
         if not api_keys.revoke_key(session, key_id):
             typer.echo(f"callrec: no active key {key_id}", err=True)
@@ -602,11 +606,10 @@ def search(
     config: ConfigOption = None,
 ) -> None:
     """Search transcripts, as GET /v1/search does."""
-    from storage.database import Database
     from storage.errors import InvalidQuery
     from storage.search_index import search as run_search
 
-    db = Database(_settings(config, data_dir).storage.resolved_database_url())
+    db = _database(_settings(config, data_dir), migrate=False)
     try:
         with db.session() as session:
             result = run_search(session, query, limit=limit, offset=(max(page, 1) - 1) * limit, order=order)
@@ -652,11 +655,9 @@ def reindex(data_dir: DataDirOption = None, config: ConfigOption = None) -> None
     """Rebuild the search index of every transcript, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from storage.database import Database
     from storage.reindex import reindex_segments
 
-    db = Database(_settings(config, data_dir).storage.resolved_database_url())
-    db.migrate()
+    db = _database(_settings(config, data_dir))
     with Progress(
         TextColumn("[bold]reindex"),
         BarColumn(),
@@ -672,9 +673,8 @@ def reindex(data_dir: DataDirOption = None, config: ConfigOption = None) -> None
 @app.command()
 def migrate(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Bring the database schema up to date (the API and workers also do this at start)."""
-    from storage.database import Database
 
-    Database(_settings(config, data_dir).storage.resolved_database_url()).migrate()
+    _database(_settings(config, data_dir))
     typer.echo("database is up to date")
 
 
@@ -682,10 +682,9 @@ def migrate(data_dir: DataDirOption = None, config: ConfigOption = None) -> None
 def audit_verify(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Recompute the audit trail's hash chain; exit 1 if an entry was altered, removed or reordered."""
     from storage import audit
-    from storage.database import Database
 
     settings = _settings(config, data_dir)
-    db = Database(settings.storage.resolved_database_url())
+    db = _database(settings, migrate=False)
     with db.session() as session:
         check = audit.verify_chain(session)
     if not check.ok:
@@ -701,7 +700,6 @@ def retention_apply(
     config: ConfigOption = None,
 ) -> None:
     """Apply the retention policies now (the workers also do it hourly)."""
-    from storage.database import Database
     from storage.retention import apply_retention, due
 
     from .services import open_objects
@@ -713,8 +711,7 @@ def retention_apply(
             "callrec: no retention policies (CALLREC_STORAGE_RETENTION_POLICIES): nothing to do", err=True
         )
         raise typer.Exit(2)
-    db = Database(settings.storage.resolved_database_url())
-    db.migrate()
+    db = _database(settings)
     report = due(db, policies) if dry_run else apply_retention(db, open_objects(settings), policies)
     verb = "would" if dry_run else "did"
     typer.echo(
@@ -731,14 +728,12 @@ def customers_forget(
 ) -> None:
     """Delete every call of a customer (a data deletion request), except calls under a legal hold;
     prints the report as JSON."""
-    from storage.database import Database
     from storage.lifecycle import forget_customer
 
     from .services import open_objects
 
     settings = _settings(config, data_dir)
-    db = Database(settings.storage.resolved_database_url())
-    db.migrate()
+    db = _database(settings)
     report = forget_customer(db, open_objects(settings), customer_number, "cli")
     typer.echo(json.dumps(report.as_dict(), indent=2))
 
@@ -787,7 +782,6 @@ def users_create(
 ) -> None:
     """Add a user; the password is asked for (twice), or read from standard input."""
     from storage import audit
-    from storage.database import Database
     from storage.users import UserError, create_user
 
     password = (
@@ -796,8 +790,7 @@ def users_create(
         else typer.prompt("password", hide_input=True, confirmation_prompt=True)
     )
     settings = _settings(config, data_dir)
-    db = Database(settings.storage.resolved_database_url())
-    db.migrate()
+    db = _database(settings)
     try:
         with db.session() as session:
             user = create_user(session, username, password, role, display_name)
@@ -810,12 +803,10 @@ def users_create(
 
 @users_app.command("list")
 def users_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
-    from storage.database import Database
     from storage.users import list_users
 
     settings = _settings(config, data_dir)
-    db = Database(settings.storage.resolved_database_url())
-    db.migrate()
+    db = _database(settings)
     with db.session() as session:
         for user in list_users(session):
             typer.echo(
@@ -827,12 +818,10 @@ def users_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> N
 def users_disable(username: str, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Disable a user; their sessions end at once."""
     from storage import audit
-    from storage.database import Database
     from storage.users import UserError, disable_user
 
     settings = _settings(config, data_dir)
-    db = Database(settings.storage.resolved_database_url())
-    db.migrate()
+    db = _database(settings)
     try:
         with db.session() as session:
             disable_user(session, username)

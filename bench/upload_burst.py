@@ -81,6 +81,11 @@ def stored_calls(url: str, key: str) -> list[dict]:
                 return calls
 
 
+def create_key(env: dict[str, str], role: str) -> str:
+    command = [*CALLREC, "keys", "create", "--role", role, "--name", f"burst-{role}"]
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
 def run_burst(
     uploads: int, concurrency: int, audio_path: Path, database_url: str, redis_url: str, data_dir: Path
 ) -> dict:
@@ -90,20 +95,7 @@ def run_burst(
     if database_url:
         env["CALLREC_STORAGE_DATABASE_URL"] = database_url
     subprocess.run([*CALLREC, "migrate"], env=env, check=True, capture_output=True)
-    key = subprocess.run(
-        [*CALLREC, "keys", "create", "--role", "telephony", "--name", "burst"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    admin = subprocess.run(
-        [*CALLREC, "keys", "create", "--role", "admin", "--name", "burst-admin"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    key, admin = (create_key(env, role) for role in ("telephony", "admin"))
     port = free_port()
     server = subprocess.Popen(
         [*CALLREC, "api", "--port", str(port)],

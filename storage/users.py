@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -99,7 +100,7 @@ def sign_in(session: Session, username: str, password: str, origin: str) -> tupl
     hash is verified even for an unknown user, so timing does not tell which usernames exist."""
     row = session.scalar(select(UserRow).where(UserRow.username == username))
     try:
-        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        _hasher.verify(row.password_hash if row else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or not row.active:
@@ -131,4 +132,7 @@ def sign_out(session: Session, token: str) -> None:
     session.execute(delete(UserSessionRow).where(UserSessionRow.token_hash == _token_hash(token)))
 
 
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@cache
+def _dummy_hash() -> str:
+    """Made on the first sign-in, not at import: every command and worker imports this module."""
+    return _hasher.hash(secrets.token_urlsafe(16))
