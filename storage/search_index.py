@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from sqlalchemy import DateTime, Float, String, bindparam, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -121,7 +122,14 @@ class _Compiler:
         name = f"q{len(self.params)}"
         if isinstance(clause, Phrase):
             self.params[name] = " <-> ".join(f"'{w}'" for w in clause.words)
-            return f"(segments.exact_tsv @@ CAST(:{name} AS tsquery))"
+            if len(clause.words) == 1:
+                return f"(segments.exact_tsv @@ CAST(:{name} AS tsquery))"
+            # Adjacent pairs first (migration 0013): few segments hold them, and only those are rechecked.
+            self.params[name + "_pairs"] = " & ".join(f"'{a}{b}'" for a, b in pairwise(clause.words))
+            return (
+                f"(segments.pairs_tsv @@ CAST(:{name}_pairs AS tsquery) "
+                f"AND segments.exact_tsv @@ CAST(:{name} AS tsquery))"
+            )
         if clause.prefix:
             self.params[name] = f"'{clause.text}':*"
         else:
@@ -133,6 +141,40 @@ class _Compiler:
         if not query.excluded:
             return required
         return f"{required} AND NOT (" + " OR ".join(self.tsquery(c) for c in query.excluded) + ")"
+
+    def pg_postings(self, query: Query, role: int | None) -> str | None:
+        """(seq, score) rows from `call_terms` (migration 0013), or None when the query needs segment
+        logic. One clause of plain or prefix words, with no exclusions, holds in a call exactly when
+        one of its segments (on the side asked for) holds one of the words: the call-level postings
+        answer it by index-only scans, without reading a segment row."""
+        if len(query.required) != 1 or query.excluded:
+            return None
+        clause = query.required[0]
+        words = clause.options if isinstance(clause, AnyOf) else (clause,)
+        if not all(isinstance(word, Word) for word in words):
+            return None
+        on_side = f" AND role = {role}" if role is not None else ""
+        exact: set[str] = set()
+        scans = []
+        for word in words:
+            assert isinstance(word, Word)
+            if not word.prefix:
+                exact.update(self.word_options(word))
+                continue
+            name = f"p{len(self.params)}"
+            self.params[name], self.params[name + "_end"] = word.text, word.text + "\U0010ffff"
+            scans.append(
+                f"SELECT seq, segments FROM call_terms WHERE term >= :{name} AND term < :{name}_end{on_side}"
+            )
+        if exact:
+            name = f"t{len(self.params)}"
+            self.params[name] = ",".join(sorted(exact))
+            scans.append(
+                "SELECT seq, segments FROM call_terms "
+                f"WHERE term = ANY(string_to_array(CAST(:{name} AS text), ',')){on_side}"
+            )
+        # UNION ALL, not OR: each part stays an index-only scan (an OR becomes a bitmap heap scan).
+        return "SELECT seq, segments AS score FROM (" + " UNION ALL ".join(scans) + ") postings"
 
     def pg_rank_query(self, query: Query) -> str:
         lexemes: set[str] = set()
@@ -221,6 +263,10 @@ def _call_filters(query: Query, params: dict) -> list[str]:
             "AND flags.category = :f_flag AND flags.state != 'dismissed')"
         )
         params["f_flag"] = f.flag
+    if f.agent_ids is not None:
+        names = [f"f_scope{i}" for i in range(len(f.agent_ids))]
+        params.update(zip(names, sorted(f.agent_ids), strict=True))
+        conditions.append(f"calls.agent_id IN ({', '.join(':' + n for n in names)})" if names else "1 = 0")
     if f.min_duration is not None:
         conditions.append("calls.duration >= :f_min_duration")
         params["f_min_duration"] = f.min_duration
@@ -264,6 +310,10 @@ def _ranked_calls(
             f"FROM segments_fts WHERE segments_fts MATCH :match{on_side} LIMIT -1"
         )
         best = "-min(m.score)"  # BM25 is lower-is-better
+    elif (postings := compiler.pg_postings(query, role_code(speaker) if speaker else None)) is not None:
+        params.update(compiler.params)
+        matched = postings
+        best = "sum(m.score)"  # segments holding the words, over the call
     else:
         condition = compiler.pg_condition(query)
         params.update(compiler.params)

@@ -62,6 +62,8 @@ class Filters:
     min_duration: float | None = None
     max_duration: float | None = None
     flag: str | None = None  # a flag category the call carries (not dismissed)
+    # The searcher's scope (storage/teams.py), never typed in a query: None means every call.
+    agent_ids: frozenset[str] | None = None
 
     def merged(self, other: Filters) -> Filters:
         """Values set in `other` win (query-string parameters over the same filters typed in q)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
 from storage import calls as call_records
 from storage.database import Database
@@ -223,3 +224,52 @@ def test_sqlite_and_postgresql_return_the_same_calls(tmp_path, postgres_server_u
     assert ordered_a == ordered_b
     sqlite.dispose()
     postgres.dispose()
+
+
+def _postings(session) -> set[tuple]:
+    return set(session.execute(text("SELECT term, seq, role, segments FROM call_terms")).all())
+
+
+def _postings_from_segments(session) -> set[tuple]:
+    return set(
+        session.execute(
+            text(
+                "SELECT u.lexeme, s.id >> 20, ((s.id >> 16) & 15)::smallint, count(*)::integer "
+                "FROM segments s, unnest(s.forms_tsv) u GROUP BY 1, 2, 3"
+            )
+        ).all()
+    )
+
+
+def test_postgresql_call_postings_follow_every_change_to_segments(postgres_server_url):
+    """One-word searches on PostgreSQL read `call_terms`; it must equal what the segments say after
+    inserts, updates (corrections), replacements (re-transcription) and deletions."""
+    from tests.conftest import _empty
+
+    db = Database(postgres_server_url)
+    db.migrate()
+    _empty(db)
+    ids = build_corpus(db)
+    by_label = {label: call_id for call_id, label in ids.items()}
+    with db.session() as session:
+        assert len(_postings(session)) > 50
+        assert _postings(session) == _postings_from_segments(session)
+        # A correction rewrites a segment in place (the UPDATE trigger).
+        session.execute(
+            text(
+                "UPDATE segments SET text = 'a refund please', text_normalized = 'a refund please', "
+                "search_forms = 'a refund please' WHERE call_id = :c"
+            ),
+            {"c": by_label["e7"]},
+        )
+    assert labels(db, ids, "refund") == {"e4", "e5", "e7"}
+    assert labels(db, ids, "refund speaker:agent") == {"e5", "e7"}
+    with db.session() as session:
+        assert _postings(session) == _postings_from_segments(session)
+        # Deleting a call (and a re-run, which deletes and inserts segments) removes its postings.
+        call_records.delete_call(session, by_label["e4"])
+    assert labels(db, ids, "refun*") == {"e5", "e7"}
+    with db.session() as session:
+        assert _postings(session) == _postings_from_segments(session)
+        assert not session.execute(text("SELECT 1 FROM call_terms WHERE segments <= 0")).first()
+    db.dispose()
