@@ -9,16 +9,20 @@ from .routes import (
     agents,
     calls,
     compliance,
+    dashboard,
     flags,
     health,
+    qa,
     search,
     session,
+    teams,
     telephony,
     transcripts,
     voices,
     webhooks,
 )
 from .services import Services
+from .ui import routes as ui
 
 
 def create_app(services: Services) -> FastAPI:
@@ -41,4 +45,8 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(compliance.router)
     app.include_router(agents.router)
     app.include_router(session.router)
+    app.include_router(teams.router)
+    app.include_router(qa.router)
+    app.include_router(dashboard.router)
+    app.include_router(ui.router)
     return app

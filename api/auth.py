@@ -74,6 +74,35 @@ admin_only = require_role("admin")
 # delete calls, manage keys or configure the service.
 reviewer = require_role("admin", "compliance")
 uploader = require_role("admin", "telephony")
+# Managers also review flags and score calls, within their teams (see call_scope).
+flag_reviewer = require_role("admin", "compliance", "manager")
+qa_reviewer = require_role("admin", "manager")
+# Everyone who reads calls; agents only their own, read-only.
+reader = require_role("admin", "compliance", "manager", "agent")
+# Kept unredacted originals are for admins and compliance officers only.
+ORIGINALS_ROLES = ("admin", "compliance")
+
+
+def call_scope(request: Request, key: ApiKey) -> frozenset[str] | None:
+    """The agent ids whose calls this principal may see, or None for every call. Keys act for the
+    whole service (admin, compliance); users are scoped by their role and teams."""
+    if key.prefix != "user":
+        return None if key.role in ("admin", "compliance") else frozenset()
+    if not hasattr(request.state, "call_scope"):
+        from storage.teams import visible_agents
+
+        with request.app.state.services.db.session() as session:
+            request.state.call_scope = visible_agents(session, key.id)
+    scope: frozenset[str] | None = request.state.call_scope
+    return scope
+
+
+def ensure_visible(request: Request, key: ApiKey, agent_id: str | None) -> None:
+    """403 for a call outside the principal's scope (its existence is not secret to a colleague)."""
+    scope = call_scope(request, key)
+    if scope is not None and (agent_id is None or agent_id not in scope):
+        whose = "your own calls" if key.role == "agent" else "the calls of your teams"
+        raise HTTPException(403, f"this call is outside {whose}")
 
 
 def record_access(

@@ -39,6 +39,8 @@ objects_app = typer.Typer(help="The object store: encryption keys.", no_args_is_
 app.add_typer(objects_app, name="objects")
 users_app = typer.Typer(help="People who sign in to the review desk.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+teams_app = typer.Typer(help="Teams: agents, and the managers who see their calls.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")
@@ -774,8 +776,9 @@ def objects_rekey(data_dir: DataDirOption = None, config: ConfigOption = None) -
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="The sign-in name")],
-    role: Annotated[str, typer.Option(help="admin or compliance")],
+    role: Annotated[str, typer.Option(help="admin, compliance, manager or agent")],
     display_name: Annotated[str, typer.Option(help="The name shown in the desk")] = "",
+    agent_id: Annotated[str, typer.Option(help="An agent user's telephony agent id")] = "",
     password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input")] = False,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
@@ -793,7 +796,7 @@ def users_create(
     db = _database(settings)
     try:
         with db.session() as session:
-            user = create_user(session, username, password, role, display_name)
+            user = create_user(session, username, password, role, display_name, agent_id or None)
             audit.record(session, "cli", "user.create", user.username, {"role": user.role})
     except UserError as exc:
         typer.echo(f"callrec: {exc}", err=True)
@@ -830,6 +833,54 @@ def users_disable(username: str, data_dir: DataDirOption = None, config: ConfigO
         typer.echo(f"callrec: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(f"user {username} disabled")
+
+
+@teams_app.command("set")
+def teams_set(
+    name: Annotated[str, typer.Argument(help="The team; created when new")],
+    agent: Annotated[list[str] | None, typer.Option(help="An agent id in the team (repeat)")] = None,
+    manager: Annotated[list[str] | None, typer.Option(help="A manager's username (repeat)")] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Create a team or replace its agents and/or managers."""
+    from storage import audit
+    from storage.errors import StorageError
+    from storage.teams import TeamNotFound, create_team, set_members
+
+    db = _database(_settings(config, data_dir))
+    try:
+        with db.session() as session:
+            try:
+                set_members(session, name)
+            except TeamNotFound:
+                create_team(session, name)
+            team = set_members(session, name, agent, manager)
+            audit.record(
+                session,
+                "cli",
+                "team.set",
+                name,
+                {"agents": list(team.agents), "managers": list(team.managers)},
+            )
+    except StorageError as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"team {team.name}: agents {', '.join(team.agents) or '-'}; managers {', '.join(team.managers) or '-'}"
+    )
+
+
+@teams_app.command("list")
+def teams_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
+    from storage.teams import list_teams
+
+    db = _database(_settings(config, data_dir))
+    with db.session() as session:
+        for team in list_teams(session):
+            typer.echo(
+                f"{team.name}\tagents: {', '.join(team.agents) or '-'}\tmanagers: {', '.join(team.managers) or '-'}"
+            )
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ class FlagOut(BaseModel):
     reviewed_at: datetime | None
     comment: str | None
     created_at: datetime
+    assigned_to: str | None = None
 
     @classmethod
     def of(cls, flag: Flag) -> FlagOut:

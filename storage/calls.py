@@ -135,6 +135,8 @@ class CallFilter:
     flag_category: str | None = None  # carries a flag of this category that is not dismissed
     # (metric name, operator, value) on the stored characteristics, e.g. ("interruptions_by_agent", ">=", 2)
     metrics: tuple[tuple[str, str, float], ...] = ()
+    # The caller's scope (storage/teams.py): only calls of these agents; None means no limit.
+    agent_ids: frozenset[str] | None = None
 
 
 _METRIC_OPERATORS = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "==": "__eq__"}
@@ -155,6 +157,8 @@ def list_calls(
     ):
         if value is not None:
             query = query.where(column == value)
+    if where.agent_ids is not None:
+        query = query.where(CallRow.agent_id.in_(sorted(where.agent_ids)))
     if where.created_after:
         query = query.where(CallRow.created_at >= as_utc(where.created_after))
     if where.created_before:

@@ -49,6 +49,7 @@ class Flag:
     reviewed_at: datetime | None
     comment: str | None
     created_at: datetime
+    assigned_to: str | None = None
 
 
 def _to_flag(row: FlagRow) -> Flag:
@@ -65,6 +66,7 @@ def _to_flag(row: FlagRow) -> Flag:
         _aware(row.reviewed_at),
         row.comment,
         _aware(row.created_at) or utcnow(),
+        row.assigned_to,
     )
 
 
@@ -126,8 +128,18 @@ def list_flags(
     before: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
+    agent_ids: frozenset[str] | None = None,
+    call_id: str | None = None,
+    assigned_to: str | None = None,
 ) -> list[Flag]:
+    """Newest first; `agent_ids` limits them to the calls of those agents (the caller's scope)."""
     query = select(FlagRow).join(CallRow, CallRow.id == FlagRow.call_id)
+    if agent_ids is not None:
+        query = query.where(CallRow.agent_id.in_(sorted(agent_ids)))
+    if call_id is not None:
+        query = query.where(FlagRow.call_id == call_id)
+    if assigned_to is not None:
+        query = query.where(FlagRow.assigned_to == (assigned_to or None))
     for column, value in (
         (FlagRow.category, category),
         (FlagRow.severity, severity),
@@ -144,19 +156,38 @@ def list_flags(
     return [_to_flag(row) for row in session.scalars(query)]
 
 
+def flag_agent(session: Session, flag_id: int) -> str | None:
+    """The agent of the flag's call, for scope checks; FlagNotFound when there is no such flag."""
+    found = session.execute(
+        select(CallRow.agent_id).join(FlagRow, FlagRow.call_id == CallRow.id).where(FlagRow.id == flag_id)
+    ).first()
+    if found is None:
+        raise FlagNotFound(f"no flag with id {flag_id}")
+    return found[0]
+
+
 def review_flag(
-    session: Session, flag_id: int, state: str | None, comment: str | None, reviewer: str
+    session: Session,
+    flag_id: int,
+    state: str | None,
+    comment: str | None,
+    reviewer: str,
+    assigned_to: str | None = None,
 ) -> Flag:
+    """Change a flag's state, comment and/or assignee ("" unassigns); who and when are recorded."""
     row = session.get(FlagRow, flag_id)
     if row is None:
         raise FlagNotFound(f"no flag with id {flag_id}")
+    if assigned_to is not None:
+        row.assigned_to = assigned_to[:128] or None
     if state is not None:
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
         row.state = state
     if comment is not None:
         row.comment = comment
-    row.reviewed_by, row.reviewed_at = reviewer[:128], utcnow()
+    if state is not None or comment is not None:
+        row.reviewed_by, row.reviewed_at = reviewer[:128], utcnow()
     session.flush()
     return _to_flag(row)
 

@@ -136,6 +136,7 @@ class FlagRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    assigned_to: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class SpeakerVoiceRow(Base):
@@ -296,6 +297,7 @@ class UserRow(Base):
     display_name: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    agent_id: Mapped[str | None] = mapped_column(String(128), nullable=True)  # agent users: their calls
 
 
 class UserSessionRow(Base):
@@ -308,3 +310,49 @@ class UserSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     origin: Mapped[str] = mapped_column(String(255))
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TeamAgentRow(Base):
+    __tablename__ = "team_agents"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class TeamManagerRow(Base):
+    __tablename__ = "team_managers"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ScorecardRow(Base):
+    __tablename__ = "scorecards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, weight, max}]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QaReviewRow(Base):
+    __tablename__ = "qa_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    scorecard_id: Mapped[int] = mapped_column(ForeignKey("scorecards.id"))
+    agent_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reviewer: Mapped[str] = mapped_column(String(255))
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # criterion name -> points
+    score: Mapped[float] = mapped_column(Float)  # weighted, 0-100
+    comments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{at: seconds, text}]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from .errors import StorageError
 from .tables import UserRow, UserSessionRow, utcnow
 
-# Roles a person can hold; telephony is for machines (API keys) only. Managers and agents come with
-# teams (not yet built).
-USER_ROLES = ("admin", "compliance")
+# Roles a person can hold; telephony is for machines (API keys) only. What managers and agents see
+# is decided by teams (storage/teams.py).
+USER_ROLES = ("admin", "compliance", "manager", "agent")
 SESSION_HOURS = 12
 _hasher = PasswordHasher()
 
@@ -40,6 +40,7 @@ class User:
     display_name: str
     active: bool
     created_at: datetime
+    agent_id: str | None = None  # an agent user's telephony agent id
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,16 +56,27 @@ def _aware(value: datetime) -> datetime:
 
 
 def _user(row: UserRow) -> User:
-    return User(row.id, row.username, row.role, row.display_name, row.active, _aware(row.created_at))
+    return User(
+        row.id, row.username, row.role, row.display_name, row.active, _aware(row.created_at), row.agent_id
+    )
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(session: Session, username: str, password: str, role: str, display_name: str = "") -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    agent_id: str | None = None,
+) -> User:
     if role not in USER_ROLES:
         raise UserError(f"unknown role {role!r}; choose one of {', '.join(USER_ROLES)}")
+    if (role == "agent") != bool(agent_id):
+        raise UserError("an agent user needs --agent-id (their telephony agent id), and only agents have one")
     if not username or len(username) > 128 or not username.isprintable() or " " in username:
         raise UserError("a username is 1 to 128 printable characters without spaces")
     if len(password) < 12:
@@ -73,7 +85,7 @@ def create_user(session: Session, username: str, password: str, role: str, displ
         raise UserError(f"user {username!r} exists already")
     row = UserRow(
         username=username, password_hash=_hasher.hash(password), role=role,
-        display_name=display_name or username, active=True,
+        display_name=display_name or username, active=True, agent_id=agent_id or None,
     )  # fmt: skip
     session.add(row)
     session.flush()

@@ -24,7 +24,16 @@ from storage.transcripts import load_transcript
 from transcribe.characteristics import METRICS
 from transcribe.formats import MEDIA_TYPES, render, to_json
 
-from ..auth import actor, admin_only, record_access, reviewer, uploader
+from ..auth import (
+    ORIGINALS_ROLES,
+    actor,
+    admin_only,
+    call_scope,
+    ensure_visible,
+    reader,
+    record_access,
+    uploader,
+)
 from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
 from ..upload import read_upload
 from .transcripts import CallWithoutAudio, TranscriptIn, create_call_without_audio
@@ -130,9 +139,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise HTTPException(400, "invalid cursor: pass next_cursor from the previous page unchanged") from exc
 
 
-@router.get("", response_model=CallPage, responses=ERRORS, dependencies=[Depends(reviewer)])
+@router.get("", response_model=CallPage, responses=ERRORS)
 def list_calls(
     request: Request,
+    key: Annotated[ApiKey, Depends(reader)],
     status: CallStatus | None = None,
     source: str | None = None,
     direction: Literal["inbound", "outbound", "internal"] | None = None,
@@ -158,6 +168,7 @@ def list_calls(
         created_before=created_before,
         flag_category=flag,
         metrics=tuple(_metric_filter(m) for m in metric),
+        agent_ids=call_scope(request, key),
     )
     before = _decode_cursor(cursor) if cursor else None
     with _services(request).db.session() as session:
@@ -168,9 +179,12 @@ def list_calls(
 
 
 @router.get("/{call_id}", response_model=CallOut, responses=ERRORS)
-def get_call(request: Request, call_id: str, key: ApiKey = Depends(reviewer)) -> CallOut:
+def get_call(request: Request, call_id: str, key: ApiKey = Depends(reader)) -> CallOut:
     with _services(request).db.session() as session:
-        call = CallOut.of(call_records.get_call(session, call_id), list_call_flags(session, call_id))
+        found = call_records.get_call(session, call_id)
+        ensure_visible(request, key, found.agent_id)
+        flags = list_call_flags(session, call_id) if key.role != "agent" else []
+        call = CallOut.of(found, flags)
     record_access(request, key, "call.view", call_id)
     return call
 
@@ -208,13 +222,15 @@ def retry_call(request: Request, call_id: str) -> CallCreated:
 def get_transcript(
     request: Request,
     call_id: str,
-    key: Annotated[ApiKey, Depends(reviewer)],
+    key: Annotated[ApiKey, Depends(reader)],
     format: Literal["json", "srt", "vtt", "txt", "rttm"] = "json",
     original: bool = Query(False, description="The unredacted transcript, where settings keep it (admins)"),
 ) -> Response:
     services = _services(request)
+    _originals_allowed(key, original)
     with services.db.session() as session:
         call = call_records.get_call(session, call_id)
+        ensure_visible(request, key, call.agent_id)
         if call.status != CallStatus.DONE:
             raise HTTPException(409, f"the transcript is not ready: the call is {call.status.value}")
         transcript = load_transcript(session, call_id)
@@ -230,6 +246,11 @@ def get_transcript(
     return PlainTextResponse(render(transcript, format, recording_id=call_id), media_type=MEDIA_TYPES[format])
 
 
+def _originals_allowed(key: ApiKey, original: bool) -> None:
+    if original and key.role not in ORIGINALS_ROLES:
+        raise HTTPException(403, "unredacted originals are for admins and compliance officers")
+
+
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -241,14 +262,16 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 def get_audio(
     request: Request,
     call_id: str,
-    key: Annotated[ApiKey, Depends(reviewer)],
+    key: Annotated[ApiKey, Depends(reader)],
     original: bool = Query(False, description="The unredacted recording, where settings keep it (admins)"),
 ) -> Response:
     """The recording (redacted where personal data was spoken); honours a single HTTP Range so players
     can seek."""
     services = _services(request)
+    _originals_allowed(key, original)
     with services.db.session() as session:
         call = call_records.get_call(session, call_id)
+        ensure_visible(request, key, call.agent_id)
     if not call.has_audio:
         raise HTTPException(404, "this call has no audio (its transcript was imported)")
     object_key, size, etag = call.audio_key, call.audio_size, call.audio_sha256

@@ -9,9 +9,10 @@ import yaml
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from storage import audit
 from storage.api_keys import ApiKey
 from storage.calls import CallFilter, list_calls
-from storage.flags import list_flags, review_flag
+from storage.flags import flag_agent, list_flags, review_flag
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
 from transcribe.analyse import call_metadata, raise_flags
@@ -19,7 +20,7 @@ from transcribe.reanalyse import caller_history
 from transcribe.rules.loader import RuleError, parse_rule
 from transcribe.rules.model import Rule
 
-from ..auth import actor, reviewer
+from ..auth import actor, call_scope, ensure_visible, flag_reviewer, reviewer
 from ..schemas import ErrorOut, FlagOut
 
 router = APIRouter(prefix="/v1", tags=["flags"])
@@ -29,6 +30,11 @@ ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401
 class FlagReview(BaseModel):
     state: Literal["open", "confirmed", "dismissed"] | None = None
     comment: str | None = Field(None, max_length=4000)
+    assigned_to: str | None = Field(None, max_length=128, description='A username; "" unassigns')
+
+
+class BulkReview(FlagReview):
+    ids: list[Annotated[int, Field(ge=1, le=2**62)]] = Field(min_length=1, max_length=500)
 
 
 class RuleOut(BaseModel):
@@ -73,21 +79,40 @@ class PreviewOut(BaseModel):
     would_flag: list[PreviewHit]
 
 
-@router.get("/flags", response_model=list[FlagOut], responses=ERRORS, dependencies=[Depends(reviewer)])
+@router.get("/flags", response_model=list[FlagOut], responses=ERRORS)
 def get_flags(
     request: Request,
+    key: Annotated[ApiKey, Depends(flag_reviewer)],
     category: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
     severity: Literal["low", "medium", "high", "critical"] | None = None,
     state: Literal["open", "confirmed", "dismissed"] | None = None,
     agent_id: str | None = None,
     after: datetime | None = None,
     before: datetime | None = None,
+    call_id: str | None = None,
+    assigned_to: str | None = Query(None, description='A username; "" for unassigned flags'),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> list[FlagOut]:
+    """The flag queue, newest first; managers see the flags on their teams' calls."""
     with request.app.state.services.db.session() as session:
-        flags = list_flags(session, category, severity, state, agent_id, after, before, limit, offset)
+        flags = list_flags(
+            session, category, severity, state, agent_id, after, before, limit, offset,
+            agent_ids=call_scope(request, key), call_id=call_id, assigned_to=assigned_to,
+        )  # fmt: skip
     return [FlagOut.of(f) for f in flags]
+
+
+def _review(request: Request, key: ApiKey, flag_id: int, body: FlagReview) -> FlagOut:
+    with request.app.state.services.db.session() as session:
+        ensure_visible(request, key, flag_agent(session, flag_id))
+        flag = review_flag(session, flag_id, body.state, body.comment, actor(key), body.assigned_to)
+        changes = body.model_dump(exclude_none=True, exclude={"ids"})
+        origin = request.client.host if request.client else ""
+        audit.record(
+            session, actor(key), "flag.review", str(flag_id), {"call": flag.call_id, **changes}, origin
+        )
+        return FlagOut.of(flag)
 
 
 @router.patch("/flags/{flag_id}", response_model=FlagOut, responses=ERRORS)
@@ -95,11 +120,19 @@ def patch_flag(
     request: Request,
     flag_id: Annotated[int, Path(ge=1, le=2**62)],
     body: FlagReview,
-    key: ApiKey = Depends(reviewer),
+    key: ApiKey = Depends(flag_reviewer),
 ) -> FlagOut:
-    """Confirm or dismiss a flag, with a comment; who and when are recorded."""
+    """Confirm or dismiss a flag with a comment, or assign it; recorded on the flag and in the audit."""
+    return _review(request, key, flag_id, body)
+
+
+@router.post("/flags/bulk", response_model=list[FlagOut], responses=ERRORS)
+def bulk_review(request: Request, body: BulkReview, key: ApiKey = Depends(flag_reviewer)) -> list[FlagOut]:
+    """The same review for many flags at once: every flag is checked first, so all change or none."""
     with request.app.state.services.db.session() as session:
-        return FlagOut.of(review_flag(session, flag_id, body.state, body.comment, actor(key)))
+        for flag_id in body.ids:
+            ensure_visible(request, key, flag_agent(session, flag_id))
+    return [_review(request, key, flag_id, body) for flag_id in dict.fromkeys(body.ids)]
 
 
 @router.get("/rules", response_model=list[RuleOut], dependencies=[Depends(reviewer)])

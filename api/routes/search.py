@@ -14,7 +14,7 @@ from storage.records import CallHits
 from storage.search_index import search
 from storage.search_query import Filters, parse_query
 
-from ..auth import record_access, reviewer
+from ..auth import call_scope, reader, record_access
 from ..schemas import ErrorOut, HitOut, SearchOut, SearchResultOut
 
 router = APIRouter(prefix="/v1", tags=["search"])
@@ -73,7 +73,7 @@ def to_result(result: CallHits) -> SearchResultOut:
 )
 def search_calls(
     request: Request,
-    key: Annotated[ApiKey, Depends(reviewer)],
+    key: Annotated[ApiKey, Depends(reader)],
     q: str = Query(
         ...,
         min_length=1,
@@ -112,6 +112,7 @@ def search_calls(
         min_duration=min_duration,
         max_duration=max_duration,
         flag=flag,
+        agent_ids=call_scope(request, key),
     )
     parsed = type(parsed)(parsed.required, parsed.excluded, parsed.filters.merged(extra))
     offset = _offset(cursor)

@@ -45,6 +45,7 @@ class UserOut(BaseModel):
     display_name: str
     active: bool
     created_at: datetime
+    agent_id: str | None = None
 
 
 class SessionOut(BaseModel):
@@ -56,6 +57,7 @@ class SessionOut(BaseModel):
 class NewUser(Credentials):
     role: str = Field(description=" or ".join(USER_ROLES))
     display_name: str = Field("", max_length=255)
+    agent_id: str | None = Field(None, max_length=128, description="An agent user's telephony agent id")
 
 
 def _origin(request: Request) -> str:
@@ -129,7 +131,7 @@ def sign_out_route(request: Request, response: Response) -> None:
 @router.post("/users", status_code=201, response_model=UserOut, responses=ERRORS)
 def add_user(body: NewUser, request: Request, key: ApiKey = Depends(admin_only)) -> UserOut:
     with request.app.state.services.db.session() as session:
-        user = create_user(session, body.username, body.password, body.role, body.display_name)
+        user = create_user(session, body.username, body.password, body.role, body.display_name, body.agent_id)
         audit.record(session, actor(key), "user.create", user.username, {"role": user.role}, _origin(request))
     return _user_out(user)
 

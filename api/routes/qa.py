@@ -1,0 +1,130 @@
+"""/v1/scorecards and QA reviews: managers score calls of their teams on weighted criteria, with
+comments at times in the call; agents see their own scores."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from storage import audit
+from storage import calls as call_records
+from storage.api_keys import ApiKey
+from storage.qa import Criterion, add_review, agent_reviews, call_reviews, create_scorecard, list_scorecards
+
+from ..auth import actor, admin_only, ensure_visible, qa_reviewer, reader
+from ..schemas import ErrorOut
+
+router = APIRouter(prefix="/v1", tags=["qa"])
+ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
+
+
+class CriterionIn(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    weight: float = Field(gt=0, le=1000)
+    max_points: int = Field(5, ge=1, le=100)
+
+
+class ScorecardIn(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=50)
+
+
+class ScorecardOut(BaseModel):
+    id: int
+    name: str
+    criteria: list[CriterionIn]
+    active: bool
+
+
+class CommentIn(BaseModel):
+    at: float = Field(ge=0, description="Seconds into the call")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ReviewIn(BaseModel):
+    scorecard_id: int = Field(ge=1)
+    scores: dict[str, int] = Field(description="Points per criterion name")
+    comments: list[CommentIn] = Field(default_factory=list, max_length=200)
+
+
+class ReviewOut(BaseModel):
+    id: int
+    call_id: str
+    scorecard_id: int
+    agent_id: str | None
+    reviewer: str
+    scores: dict[str, int]
+    score: float = Field(description="0-100, weighted")
+    comments: list[dict[str, Any]]
+    created_at: datetime
+
+
+def _origin(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@router.post("/scorecards", status_code=201, response_model=ScorecardOut, responses=ERRORS)
+def add_scorecard(body: ScorecardIn, request: Request, key: ApiKey = Depends(admin_only)) -> ScorecardOut:
+    with request.app.state.services.db.session() as session:
+        card = create_scorecard(session, body.name, [Criterion(**c.model_dump()) for c in body.criteria])
+        audit.record(session, actor(key), "scorecard.create", card.name, body.model_dump(), _origin(request))
+    return ScorecardOut(
+        id=card.id, name=card.name, criteria=[asdict(c) for c in card.criteria], active=card.active
+    )
+
+
+@router.get(
+    "/scorecards", response_model=list[ScorecardOut], responses=ERRORS, dependencies=[Depends(reader)]
+)
+def scorecards(request: Request) -> list[ScorecardOut]:
+    with request.app.state.services.db.session() as session:
+        cards = list_scorecards(session)
+    return [
+        ScorecardOut(id=c.id, name=c.name, criteria=[asdict(x) for x in c.criteria], active=c.active)
+        for c in cards
+    ]
+
+
+@router.post("/calls/{call_id}/reviews", status_code=201, response_model=ReviewOut, responses=ERRORS)
+def review_call(
+    call_id: str, body: ReviewIn, request: Request, key: ApiKey = Depends(qa_reviewer)
+) -> ReviewOut:
+    """Score the call on a scorecard; every criterion is scored, comments sit at times in the call."""
+    with request.app.state.services.db.session() as session:
+        ensure_visible(request, key, call_records.get_call(session, call_id).agent_id)
+        review = add_review(
+            session,
+            call_id,
+            body.scorecard_id,
+            body.scores,
+            [c.model_dump() for c in body.comments],
+            actor(key),
+        )
+        audit.record(
+            session, actor(key), "qa.review", call_id, {"scorecard": body.scorecard_id, "score": review.score},
+            _origin(request),
+        )  # fmt: skip
+    return ReviewOut(**asdict(review))
+
+
+@router.get("/calls/{call_id}/reviews", response_model=list[ReviewOut], responses=ERRORS)
+def reviews_of_call(call_id: str, request: Request, key: ApiKey = Depends(reader)) -> list[ReviewOut]:
+    with request.app.state.services.db.session() as session:
+        ensure_visible(request, key, call_records.get_call(session, call_id).agent_id)
+        return [ReviewOut(**asdict(r)) for r in call_reviews(session, call_id)]
+
+
+@router.get("/agents/{agent_id}/reviews", response_model=list[ReviewOut], responses=ERRORS)
+def reviews_of_agent(
+    agent_id: Annotated[str, Path(min_length=1, max_length=128)],
+    request: Request,
+    key: ApiKey = Depends(reader),
+) -> list[ReviewOut]:
+    """The agent's QA scores over time, oldest first."""
+    ensure_visible(request, key, agent_id)
+    with request.app.state.services.db.session() as session:
+        return [ReviewOut(**asdict(r)) for r in agent_reviews(session, agent_id)]

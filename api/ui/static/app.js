@@ -1,0 +1,644 @@
+// callrec review desk: one page, routed by the URL hash, reading everything through /v1.
+// Transcripts are untrusted text: they are only ever set as textContent, never as HTML.
+"use strict";
+
+const S = { user: null, csrf: null, timers: [] };
+const CATEGORIES = ["agent_conduct", "suspicious_customer", "complaint", "compliance"];
+const COLOURS = { agent_conduct: "#cf222e", suspicious_customer: "#8250df", complaint: "#bf8700", compliance: "#1f6feb", done: "#1f883d", failed: "#cf222e" };
+const RTL = /[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]/g;
+const LTR = /[A-Za-z\u00c0-\u024f]/g;
+
+// --- helpers ----------------------------------------------------------------------------------------
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else if (k === "dataset") Object.assign(el.dataset, v);
+    else if (k === "style") el.style.cssText = v; // CSSOM, which the page's CSP allows (attributes it does not)
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+  for (const c of children.flat()) if (c) el.append(c);
+  return el;
+}
+const $ = (sel) => document.querySelector(sel);
+const main = () => $("#main");
+function clock(s) {
+  s = Math.max(0, Math.floor(s || 0));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+function when(iso) { return iso ? new Date(iso).toLocaleString() : "—"; }
+function isRtl(text) {
+  const r = (text.match(RTL) || []).length, l = (text.match(LTR) || []).length;
+  return r > l;
+}
+function showError(message) {
+  const box = $("#error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+function can(...roles) { return S.user && roles.includes(S.user.role); }
+
+async function api(path, options = {}) {
+  const init = { method: options.method || "GET", headers: {}, credentials: "same-origin" };
+  if (init.method !== "GET") init.headers["X-CSRF-Token"] = S.csrf || "";
+  if (options.body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(options.body);
+  }
+  const response = await fetch(path, init);
+  if (response.status === 401 && !options.quiet) {
+    S.user = null;
+    location.hash = "#/login";
+    throw new Error("Please sign in.");
+  }
+  if (!response.ok) {
+    let detail = `${response.status}`;
+    try {
+      const body = await response.json();
+      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+    } catch (e) { /* not JSON */ }
+    const error = new Error(detail);
+    error.status = response.status;
+    throw error;
+  }
+  return response.status === 204 ? null : response.json();
+}
+
+function params() {
+  const [, query = ""] = location.hash.split("?");
+  return new URLSearchParams(query);
+}
+function go(path, query) {
+  const qs = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== "" && v != null)).toString() : "";
+  location.hash = `#${path}${qs ? "?" + qs : ""}`;
+}
+function every(ms, fn) { S.timers.push(setInterval(fn, ms)); }
+
+// --- session ----------------------------------------------------------------------------------------
+
+async function loadSession() {
+  try {
+    const s = await api("/v1/session", { quiet: true });
+    S.user = s.user;
+    S.csrf = s.csrf_token;
+  } catch (e) {
+    S.user = null;
+  }
+}
+
+function renderLogin() {
+  $("#top").hidden = true;
+  const user = h("input", { name: "username", autocomplete: "username", required: true, autofocus: true });
+  const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const form = h("form", {
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      try {
+        const s = await api("/v1/session", { method: "POST", body: { username: user.value, password: pass.value }, quiet: true });
+        S.user = s.user;
+        S.csrf = s.csrf_token;
+        showError("");
+        go(S.user.role === "agent" ? "/calls" : "/search");
+      } catch (e) {
+        showError(e.status === 401 ? "Wrong username or password." : e.message);
+      }
+    },
+  }, h("label", {}, "Username", user), h("label", {}, "Password", pass), h("button", { class: "primary", type: "submit" }, "Sign in"));
+  main().replaceChildren(h("section", { class: "login" }, h("h1", {}, "Sign in to the review desk"), form));
+}
+
+function renderHeader(active) {
+  $("#top").hidden = false;
+  const links = [["/search", "Search"], ["/calls", "Calls"]];
+  if (can("admin", "compliance", "manager")) links.push(["/flags", "Flags"], ["/dashboard", "Dashboard"]);
+  if (can("admin")) links.push(["/admin", "Users & teams"]);
+  $("#nav").replaceChildren(...links.map(([path, label]) => h("a", { href: `#${path}`, class: active === path ? "active" : null }, label)));
+  $("#who").textContent = `${S.user.display_name} (${S.user.role})`;
+}
+
+// --- search -----------------------------------------------------------------------------------------
+
+function select(name, options, value) {
+  return h("select", { name }, options.map(([v, label]) => h("option", { value: v, selected: v === (value || "") }, label)));
+}
+
+async function renderSearch() {
+  const p = params();
+  const q = h("input", { name: "q", value: p.get("q") || "", size: 40, placeholder: 'words, "a phrase", refun*, -exclude, OR, typo~', dir: "auto" });
+  const fields = {
+    speaker: select("speaker", [["", "anyone"], ["agent", "agent said it"], ["customer", "customer said it"]], p.get("speaker")),
+    direction: select("direction", [["", "any direction"], ["inbound", "inbound"], ["outbound", "outbound"], ["internal", "internal"]], p.get("direction")),
+    language: select("language", [["", "any language"], ["he", "Hebrew"], ["ar", "Arabic"], ["en", "English"]], p.get("language")),
+    flag: select("flag", [["", "any flags"], ...CATEGORIES.map((c) => [c, c.replace("_", " ")])], p.get("flag")),
+    after: h("input", { type: "date", name: "after", value: p.get("after") || "" }),
+    before: h("input", { type: "date", name: "before", value: p.get("before") || "" }),
+    order: select("order", [["relevance", "by relevance"], ["date", "newest first"]], p.get("order") || "relevance"),
+  };
+  const form = h("form", {
+    class: "inline", role: "search",
+    onsubmit: (ev) => {
+      ev.preventDefault();
+      go("/search", { q: q.value, ...Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value])) });
+    },
+  }, h("label", {}, "Search what was said", q), Object.entries(fields).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Search"));
+  const results = h("div", { id: "results" });
+  main().replaceChildren(h("section", {}, h("h1", {}, "Search calls"), form), h("section", {}, results));
+  if (!p.get("q")) {
+    results.append(h("p", { class: "muted" }, "Type words to find the calls they were said in."));
+    return;
+  }
+  const query = new URLSearchParams({ q: p.get("q"), limit: "20" });
+  for (const k of ["speaker", "direction", "language", "flag", "order"]) if (p.get(k)) query.set(k, p.get(k));
+  if (p.get("after")) query.set("after", `${p.get("after")}T00:00:00Z`);
+  if (p.get("before")) query.set("before", `${p.get("before")}T00:00:00Z`);
+  await searchPage(results, query, true);
+}
+
+async function searchPage(results, query, first) {
+  let page;
+  try {
+    page = await api(`/v1/search?${query}`);
+  } catch (e) {
+    results.replaceChildren(h("p", { class: "muted", id: "search-error" }, e.message));
+    return;
+  }
+  if (first) {
+    results.replaceChildren(h("p", { id: "total" }, `${page.total} call${page.total === 1 ? "" : "s"}`, page.fuzzy ? " (close spellings)" : ""));
+  }
+  for (const r of page.results) {
+    const hits = r.hits.map((hit) => {
+      const text = h("span", { class: "snippet", dir: isRtl(hit.text) ? "rtl" : "ltr" });
+      text.innerHTML = hit.highlight; // escaped by the server; only <mark> is markup
+      return h("div", { class: "hit" },
+        h("a", { class: "time", href: `#/calls/${r.call_id}?t=${hit.start}` }, `${clock(hit.start)}`),
+        h("span", { class: "small muted" }, hit.role, " "), text);
+    });
+    results.append(h("div", { class: "result", dataset: { call: r.call_id } }, h("a", { href: `#/calls/${r.call_id}` }, `Call ${r.call_id.slice(0, 8)}`), hits));
+  }
+  if (page.next_cursor) {
+    const more = h("button", {
+      onclick: async () => {
+        more.remove();
+        query.set("cursor", page.next_cursor);
+        await searchPage(results, query, false);
+      },
+    }, "More");
+    results.append(more);
+  }
+}
+
+// --- calls list with live progress -------------------------------------------------------------------
+
+function progressBar(call) {
+  return h("span", {}, h("span", { class: "progress" }, h("div", { style: `width:${Math.round(100 * call.progress)}%` })), ` ${call.stage || call.status} ${Math.round(100 * call.progress)}%`);
+}
+
+async function renderCalls() {
+  const table = h("tbody");
+  main().replaceChildren(h("section", {}, h("h1", {}, "Recent calls"), h("table", {}, h("thead", {}, h("tr", {}, ["Started", "Agent", "Customer", "Direction", "Duration", "Status"].map((t) => h("th", {}, t)))), table)));
+  async function refresh() {
+    const page = await api("/v1/calls?limit=50");
+    table.replaceChildren(...page.items.map((c) => h("tr", { dataset: { call: c.id } },
+      h("td", {}, h("a", { href: `#/calls/${c.id}` }, when(c.started_at || c.created_at))),
+      h("td", {}, c.agent_id || "—"), h("td", {}, c.customer_number || "—"), h("td", {}, c.direction || "—"),
+      h("td", {}, clock(c.audio && c.audio.duration)),
+      h("td", {}, c.status === "done" || c.status === "failed" ? c.status : progressBar(c)))));
+    return page.items.some((c) => c.status === "queued" || c.status === "processing");
+  }
+  if (await refresh()) every(2000, refresh);
+}
+
+// --- the call page ----------------------------------------------------------------------------------
+
+async function renderCall(callId) {
+  let call;
+  try {
+    call = await api(`/v1/calls/${callId}`);
+  } catch (e) {
+    main().replaceChildren(h("section", { id: "refused" }, h("h1", {}, "This call cannot be shown"), h("p", {}, e.message)));
+    return;
+  }
+  const head = h("section", {}, h("h1", {}, `Call ${call.id.slice(0, 8)}`),
+    h("div", { class: "chips" },
+      h("span", { class: "chip" }, `agent ${call.agent_id || "—"}`), h("span", { class: "chip" }, `customer ${call.customer_number || "—"}`),
+      h("span", { class: "chip" }, call.direction || "direction unknown"), h("span", { class: "chip" }, when(call.started_at || call.created_at)),
+      h("span", { class: "chip" }, `language ${call.language || "?"}`), h("span", { class: "chip", id: "status" }, call.status)));
+  if (call.status !== "done") {
+    const live = h("p", { id: "live" }, call.status === "failed" ? `Failed: ${call.error || ""}` : progressBar(call));
+    main().replaceChildren(head, h("section", {}, h("h2", {}, "Processing"), live));
+    if (call.status !== "failed") {
+      every(1000, async () => {
+        const now = await api(`/v1/calls/${callId}`);
+        if (now.status === "done") route();
+        else live.replaceChildren(now.status === "failed" ? `Failed: ${now.error || ""}` : progressBar(now));
+      });
+    }
+    return;
+  }
+  const transcript = await api(`/v1/calls/${callId}/transcript`);
+  const player = playerSection(call);
+  const words = [];
+  const turns = h("div", { id: "transcript" }, transcript.segments.map((seg, i) => turn(seg, i, words, player.audio)));
+  const side = h("div", {}, timelineSection(call, transcript, player.audio), flagsSection(call, player.audio), h("div", { id: "qa" }));
+  const downloads = can("admin", "compliance", "manager")
+    ? h("p", { class: "small" }, "Download transcript: ", ["json", "srt", "vtt", "txt"].map((f) => [h("a", { href: `/v1/calls/${callId}/transcript?format=${f}`, download: `${callId}.${f}` }, f.toUpperCase()), " "]))
+    : null;
+  main().replaceChildren(head, player.section, h("div", { class: "cols" }, h("section", {}, h("h2", {}, "Transcript"), downloads, turns), side));
+  followPlayback(player.audio, words);
+  qaSection(call, player.audio).then((qa) => $("#qa") && $("#qa").replaceWith(qa));
+  const t = parseFloat(params().get("t"));
+  if (!Number.isNaN(t)) player.audio.addEventListener("loadedmetadata", () => { player.audio.currentTime = t; }, { once: true });
+}
+
+function turn(seg, index, words, audio) {
+  const rtl = isRtl(seg.text);
+  const body = h("p", { class: "words", dir: rtl ? "rtl" : "ltr", lang: rtl ? (/[\u0590-\u05ff]/.test(seg.text) ? "he" : "ar") : null });
+  const list = seg.words.length ? seg.words : [{ start: seg.start, end: seg.end, word: seg.text, probability: 1 }];
+  list.forEach((w, j) => {
+    const low = w.probability < 0.5;
+    const el = h("span", {
+      class: `w${low ? " low" : ""}`, title: low ? `low confidence (${Math.round(w.probability * 100)}%)` : null,
+      dataset: { start: w.start, end: w.end },
+      onclick: () => { audio.currentTime = w.start; audio.play().catch(() => {}); },
+    }, w.word.trim());
+    words.push({ start: w.start, end: w.end, el });
+    body.append(el, j < list.length - 1 ? " " : "");
+  });
+  return h("div", { class: `turn ${seg.role}${rtl ? " rtl" : ""}${seg.overlapped ? " overlapped" : ""}`, dir: rtl ? "rtl" : "ltr", dataset: { index } },
+    h("div", { class: "who", dir: "ltr" }, `${seg.role} · ${seg.speaker} · ${clock(seg.start)}${seg.overlapped ? " · overlapping" : ""}`), body);
+}
+
+function followPlayback(audio, words) {
+  words.sort((a, b) => a.start - b.start);
+  let current = null;
+  function tick() {
+    const t = audio.currentTime;
+    let lo = 0, hi = words.length - 1, found = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (words[mid].start <= t) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    const next = found !== null && t <= words[found].end + 0.25 ? words[found].el : null;
+    if (next !== current) {
+      if (current) current.classList.remove("now");
+      if (next) next.classList.add("now");
+      current = next;
+    }
+    if (!audio.paused) requestAnimationFrame(tick);
+  }
+  audio.addEventListener("play", () => requestAnimationFrame(tick));
+  audio.addEventListener("seeked", tick);
+  audio.addEventListener("timeupdate", tick);
+}
+
+function playerSection(call) {
+  const audio = h("audio", { controls: true, preload: "metadata", src: `/v1/calls/${call.id}/audio` });
+  const canvas = h("canvas", { class: "wave", width: 1200, height: 80, title: "Click to play from here" });
+  const section = h("section", { class: "player" }, canvas, audio);
+  canvas.addEventListener("click", (ev) => {
+    const box = canvas.getBoundingClientRect();
+    const duration = audio.duration || call.audio.duration;
+    audio.currentTime = ((ev.clientX - box.left) / box.width) * duration;
+    audio.play().catch(() => {});
+  });
+  drawWave(canvas, call, audio);
+  return { section, audio };
+}
+
+async function drawWave(canvas, call, audio) {
+  const ctx = canvas.getContext("2d");
+  let peaks = null;
+  // Decoding needs the whole file: fine for calls, skipped for very large recordings.
+  if (call.audio.size < 60e6 && window.AudioContext) {
+    try {
+      const data = await (await fetch(`/v1/calls/${call.id}/audio`, { credentials: "same-origin" })).arrayBuffer();
+      const buffer = await new AudioContext().decodeAudioData(data);
+      const columns = canvas.width;
+      peaks = Array.from({ length: buffer.numberOfChannels }, (_, c) => {
+        const samples = buffer.getChannelData(c), per = Math.max(1, Math.floor(samples.length / columns)), out = new Float32Array(columns);
+        for (let x = 0; x < columns; x++) {
+          let max = 0;
+          for (let i = x * per, end = Math.min(samples.length, i + per); i < end; i += 4) max = Math.max(max, Math.abs(samples[i]));
+          out[x] = max;
+        }
+        return out;
+      });
+    } catch (e) { peaks = null; }
+  }
+  canvas.dataset.ready = peaks ? "waveform" : "plain";
+  function draw() {
+    const { width, height } = canvas;
+    ctx.clearRect(0, 0, width, height);
+    const rows = peaks ? peaks.length : 1, rowHeight = height / rows;
+    (peaks || [null]).forEach((p, c) => {
+      ctx.fillStyle = c === 0 ? "#1f6feb" : "#b35900";
+      for (let x = 0; x < width; x++) {
+        const v = p ? p[x] : 0.05;
+        const mid = rowHeight * c + rowHeight / 2, half = Math.max(0.5, (v * rowHeight) / 2);
+        ctx.fillRect(x, mid - half, 1, half * 2);
+      }
+    });
+    const duration = audio.duration || call.audio.duration;
+    if (duration) {
+      ctx.fillStyle = "#cf222e";
+      ctx.fillRect((audio.currentTime / duration) * width, 0, 2, height);
+    }
+  }
+  draw();
+  audio.addEventListener("timeupdate", draw);
+  audio.addEventListener("seeked", draw);
+}
+
+function timelineSection(call, transcript, audio) {
+  const chars = call.characteristics || {};
+  const m = chars.metrics || {};
+  const duration = transcript.duration || call.audio.duration || 1;
+  const rows = { agent: 12, customer: 36 };
+  const chart = svg("svg", { class: "timeline", viewBox: `0 0 1000 60`, preserveAspectRatio: "none" },
+    svg("rect", { x: 0, y: 0, width: 1000, height: 60, fill: "#f6f8fa" }),
+    transcript.segments.filter((s) => rows[s.role] !== undefined).map((s) => svg("rect", {
+      x: (1000 * s.start) / duration, y: rows[s.role], width: Math.max(1, (1000 * (s.end - s.start)) / duration), height: 14,
+      fill: s.role === "agent" ? "#1f6feb" : "#b35900",
+    })),
+    (chars.interruptions || []).map((i) => svg("rect", { x: (1000 * i.at) / duration, y: 2, width: 3, height: 56, fill: "#cf222e" })),
+    chars.longest_silence_at ? svg("rect", { x: (1000 * chars.longest_silence_at[0]) / duration, y: 52, width: Math.max(2, (1000 * (chars.longest_silence_at[1] - chars.longest_silence_at[0])) / duration), height: 6, fill: "#8c959f" }) : null);
+  chart.addEventListener("click", (ev) => {
+    const box = chart.getBoundingClientRect();
+    audio.currentTime = ((ev.clientX - box.left) / box.width) * duration;
+  });
+  const pct = (v) => (v === undefined ? "—" : `${Math.round(100 * v)}%`);
+  return h("section", { id: "characteristics" }, h("h2", {}, "Characteristics"), chart,
+    h("div", { class: "legend" }, h("span", {}, h("i", { style: "background:#1f6feb" }), "agent"), h("span", {}, h("i", { style: "background:#b35900" }), "customer"), h("span", {}, h("i", { style: "background:#cf222e" }), "interruption"), h("span", {}, h("i", { style: "background:#8c959f" }), "longest silence")),
+    h("div", { class: "chips" },
+      h("span", { class: "chip" }, `talk share agent ${pct(m.talk_share_agent)} / customer ${pct(m.talk_share_customer)}`),
+      h("span", { class: "chip" }, `silence ${clock(m.silence_time)}`),
+      h("span", { class: "chip" }, `interruptions ${m.interruptions ?? "—"} (agent ${m.interruptions_by_agent ?? "—"})`)));
+}
+
+function flagsSection(call, audio) {
+  const flags = call.flags || [];
+  const section = h("section", { id: "flags" }, h("h2", {}, `Flags (${flags.length})`));
+  if (!flags.length) section.append(h("p", { class: "muted" }, "No flags."));
+  for (const f of flags) section.append(flagCard(f, audio));
+  return section;
+}
+
+function flagCard(f, audio) {
+  const card = h("div", { class: `flag ${f.state}`, dataset: { flag: f.id } });
+  const evidence = f.evidence.map((e) => h("div", { class: "small" },
+    e.start !== null && e.start !== undefined
+      ? h("button", { type: "button", class: "seek", onclick: () => { audio.currentTime = e.start; audio.play().catch(() => {}); } }, `▶ ${clock(e.start)}`)
+      : null, " ", e.text || e.detail || (e.metric ? `${e.metric} = ${e.value}` : "")));
+  const comment = h("input", { placeholder: "comment", name: "comment", size: 24 });
+  const actions = can("admin", "compliance", "manager")
+    ? h("div", { class: "inline" }, comment,
+      h("button", { type: "button", class: "confirm", onclick: () => review(f.id, { state: "confirmed", comment: comment.value || null }) }, "Confirm"),
+      h("button", { type: "button", class: "dismiss", onclick: () => review(f.id, { state: "dismissed", comment: comment.value || null }) }, "Dismiss"))
+    : null;
+  card.append(h("div", {}, h("strong", {}, f.category.replace("_", " ")), " · ", h("span", { class: `sev-${f.severity}` }, f.severity), " · ", h("span", { class: "state" }, f.state), ` · ${f.rule_id}`),
+    evidence, f.comment ? h("p", { class: "small" }, `“${f.comment}” — ${f.reviewed_by}`) : null, actions);
+  async function review(id, body) {
+    try {
+      const updated = await api(`/v1/flags/${id}`, { method: "PATCH", body });
+      card.replaceWith(flagCard(updated, audio));
+    } catch (e) { showError(e.message); }
+  }
+  return card;
+}
+
+async function qaSection(call, audio) {
+  const section = h("section", { id: "qa" }, h("h2", {}, "QA reviews"));
+  let reviews = [], cards = [];
+  try {
+    [reviews, cards] = await Promise.all([api(`/v1/calls/${call.id}/reviews`), api("/v1/scorecards")]);
+  } catch (e) { section.append(h("p", { class: "muted" }, e.message)); return section; }
+  for (const r of reviews) {
+    section.append(h("div", { class: "review" }, h("strong", {}, `${r.score}`), ` by ${r.reviewer}`,
+      r.comments.map((c) => h("div", { class: "small" }, h("button", { type: "button", onclick: () => { audio.currentTime = c.at; } }, clock(c.at)), " ", c.text))));
+  }
+  if (!can("admin", "manager") || !cards.length) return section;
+  const card = cards.find((c) => c.active) || cards[0];
+  const inputs = card.criteria.map((c) => h("input", { type: "number", min: 0, max: c.max_points, value: c.max_points, name: c.name, required: true }));
+  const comments = [];
+  const commentList = h("div", {});
+  const commentText = h("input", { placeholder: "comment at the current time", size: 28 });
+  const form = h("form", {
+    class: "qa-form",
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      try {
+        const scores = Object.fromEntries(inputs.map((i) => [i.name, parseInt(i.value, 10)]));
+        await api(`/v1/calls/${call.id}/reviews`, { method: "POST", body: { scorecard_id: card.id, scores, comments } });
+        $("#qa").replaceWith(await qaSection(call, audio));
+      } catch (e) { showError(e.message); }
+    },
+  }, h("p", { class: "small muted" }, `Scorecard: ${card.name}`),
+  card.criteria.map((c, i) => h("label", {}, `${c.name} (weight ${c.weight}, 0-${c.max_points})`, inputs[i])),
+  h("div", { class: "inline" }, commentText, h("button", {
+    type: "button",
+    onclick: () => {
+      if (!commentText.value) return;
+      const at = Math.round(audio.currentTime * 10) / 10;
+      comments.push({ at, text: commentText.value });
+      commentList.append(h("div", { class: "small" }, `${clock(at)} ${commentText.value}`));
+      commentText.value = "";
+    },
+  }, "Add comment")), commentList, h("button", { class: "primary", type: "submit" }, "Save review"));
+  section.append(form);
+  return section;
+}
+
+// --- flag queue -------------------------------------------------------------------------------------
+
+async function renderFlags() {
+  const p = params();
+  const filters = {
+    state: select("state", [["all", "any state"], ["open", "open"], ["confirmed", "confirmed"], ["dismissed", "dismissed"]], p.get("state") || "open"),
+    category: select("category", [["", "any category"], ...CATEGORIES.map((c) => [c, c.replace("_", " ")])], p.get("category")),
+    severity: select("severity", [["", "any severity"], ["low", "low"], ["medium", "medium"], ["high", "high"], ["critical", "critical"]], p.get("severity")),
+    assigned_to: select("assigned_to", [["", "anyone's"], [S.user.username, "mine"], ["-", "unassigned"]], p.get("assigned_to")),
+  };
+  const form = h("form", { class: "inline", onsubmit: (ev) => { ev.preventDefault(); go("/flags", Object.fromEntries(Object.entries(filters).map(([k, el]) => [k, el.value]))); } },
+    Object.entries(filters).map(([k, el]) => h("label", {}, k.replace("_", " "), el)), h("button", { type: "submit" }, "Filter"));
+  const query = new URLSearchParams({ limit: "200" });
+  for (const [k, el] of Object.entries(filters)) if (el.value && el.value !== "all") query.set(k, el.value === "-" ? "" : el.value);
+  const flags = await api(`/v1/flags?${query}`);
+  const comment = h("input", { placeholder: "comment for the selected flags", size: 30, name: "bulk-comment" });
+  const boxes = [];
+  async function bulk(body) {
+    const ids = boxes.filter((b) => b.checked).map((b) => parseInt(b.value, 10));
+    if (!ids.length) return showError("Select flags first.");
+    try {
+      await api("/v1/flags/bulk", { method: "POST", body: { ids, ...body, comment: comment.value || null } });
+      showError("");
+      route();
+    } catch (e) { showError(e.message); }
+  }
+  const rows = flags.map((f) => {
+    const box = h("input", { type: "checkbox", value: f.id, "aria-label": `select flag ${f.id}` });
+    boxes.push(box);
+    const first = f.evidence.find((e) => e.start !== null && e.start !== undefined);
+    return h("tr", { dataset: { flag: f.id } }, h("td", {}, box), h("td", {}, when(f.created_at)), h("td", {}, f.category.replace("_", " ")),
+      h("td", { class: `sev-${f.severity}` }, f.severity), h("td", {}, f.rule_id),
+      h("td", {}, h("a", { href: `#/calls/${f.call_id}${first ? `?t=${first.start}` : ""}` }, f.call_id.slice(0, 8))),
+      h("td", { class: "state" }, f.state), h("td", {}, f.assigned_to || "—"), h("td", { class: "small" }, f.comment || ""));
+  });
+  const all = h("input", { type: "checkbox", "aria-label": "select all", onchange: () => boxes.forEach((b) => { b.checked = all.checked; }) });
+  main().replaceChildren(
+    h("section", {}, h("h1", {}, "Flag queue"), form),
+    h("section", {},
+      h("div", { class: "inline" }, comment,
+        h("button", { type: "button", id: "bulk-confirm", onclick: () => bulk({ state: "confirmed" }) }, "Confirm selected"),
+        h("button", { type: "button", id: "bulk-dismiss", onclick: () => bulk({ state: "dismissed" }) }, "Dismiss selected"),
+        h("button", { type: "button", id: "bulk-assign", onclick: () => bulk({ assigned_to: S.user.username }) }, "Assign selected to me")),
+      h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, all), ["Raised", "Category", "Severity", "Rule", "Call", "State", "Assigned", "Comment"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
+      flags.length ? null : h("p", { class: "muted" }, "Nothing in the queue.")));
+}
+
+// --- dashboard --------------------------------------------------------------------------------------
+
+function barChart(days, keys, title) {
+  const width = 1000, height = 160, max = Math.max(1, ...days.map((d) => keys.reduce((s, k) => s + (d[k] || 0), 0)));
+  const bar = width / Math.max(days.length, 1);
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height + 20}`, role: "img", "aria-label": title });
+  days.forEach((d, i) => {
+    let y = height;
+    for (const k of keys) {
+      const v = d[k] || 0;
+      if (!v) continue;
+      const bh = (v / max) * (height - 10);
+      y -= bh;
+      const rect = svg("rect", { x: i * bar + 2, y, width: Math.max(1, bar - 4), height: bh, fill: COLOURS[k] || "#57606a" });
+      rect.append(svg("title", {}, document.createTextNode(`${d.day} ${k}: ${v}`)));
+      chart.append(rect);
+    }
+  });
+  if (days.length) {
+    chart.append(svg("text", { x: 0, y: height + 16, "font-size": 12 }, document.createTextNode(days[0].day)));
+    chart.append(svg("text", { x: width, y: height + 16, "font-size": 12, "text-anchor": "end" }, document.createTextNode(days[days.length - 1].day)));
+  }
+  return h("div", {}, h("h2", {}, title), chart, h("div", { class: "legend" }, keys.map((k) => h("span", {}, h("i", { style: `background:${COLOURS[k] || "#57606a"}` }), k.replace("_", " ")))));
+}
+
+function lineChart(points, title) {
+  const width = 1000, height = 160;
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
+  if (points.length) {
+    const step = width / Math.max(points.length - 1, 1);
+    const coords = points.map((p, i) => `${i * step},${height - (p.value / 100) * (height - 10) - 5}`);
+    chart.append(svg("polyline", { points: coords.join(" "), fill: "none", stroke: "#1f6feb", "stroke-width": 3 }));
+    coords.forEach((c, i) => {
+      const [x, y] = c.split(",");
+      const dot = svg("circle", { cx: x, cy: y, r: 5, fill: "#1f6feb" });
+      dot.append(svg("title", {}, document.createTextNode(`${points[i].label}: ${points[i].value}`)));
+      chart.append(dot);
+    });
+  }
+  return h("div", {}, h("h2", {}, title), chart);
+}
+
+async function renderDashboard() {
+  const days = parseInt(params().get("days") || "30", 10);
+  const d = await api(`/v1/dashboard?days=${days}`);
+  const stat = (label, value, id) => h("div", { class: "card" }, h("div", { class: "muted small" }, label), h("div", { class: "stat", id }, String(value)));
+  const complaintRules = [...new Set(d.complaints_per_day.flatMap((x) => Object.keys(x).filter((k) => k !== "day")))];
+  main().replaceChildren(
+    h("section", {}, h("h1", {}, `Dashboard, last ${days} days`), h("div", { class: "grid" },
+      stat("Calls processed", d.processed, "stat-processed"), stat("Failed", d.failed, "stat-failed"),
+      stat("Queued", d.backlog.queued, "stat-queued"), stat("Processing", d.backlog.processing, "stat-processing"))),
+    h("section", {}, barChart(d.calls_per_day, ["done", "failed"], "Calls per day")),
+    h("section", {}, barChart(d.flags_per_day, CATEGORIES, "Flags by category per day")),
+    h("section", {}, barChart(d.complaints_per_day, complaintRules, "Complaints per day, by rule")),
+    h("section", {}, h("h2", {}, "Agents"), h("table", { id: "agents" },
+      h("thead", {}, h("tr", {}, ["Agent", "Calls", "Talk share", "Interruptions / call", "Flags per 100 calls", "QA average"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, d.agents.map((a) => h("tr", {}, h("td", {}, h("a", { href: `#/agents/${encodeURIComponent(a.agent_id)}` }, a.agent_id)), h("td", {}, a.calls),
+        h("td", {}, a.talk_share === null ? "—" : `${Math.round(100 * a.talk_share)}%`), h("td", {}, a.interruptions ?? "—"), h("td", {}, a.flags_per_100), h("td", {}, a.qa_average ?? "—")))))));
+}
+
+async function renderAgent(agentId) {
+  const reviews = await api(`/v1/agents/${encodeURIComponent(agentId)}/reviews`);
+  main().replaceChildren(h("section", {}, h("h1", {}, `Agent ${agentId}`),
+    lineChart(reviews.map((r) => ({ label: when(r.created_at), value: r.score })), "QA score over time"),
+    h("table", {}, h("tbody", {}, reviews.map((r) => h("tr", {}, h("td", {}, when(r.created_at)), h("td", {}, r.score), h("td", {}, r.reviewer), h("td", {}, h("a", { href: `#/calls/${r.call_id}` }, r.call_id.slice(0, 8)))))))));
+}
+
+// --- admin: users and teams -------------------------------------------------------------------------
+
+async function renderAdmin() {
+  const [users, teams] = await Promise.all([api("/v1/users"), api("/v1/teams")]);
+  const f = {
+    username: h("input", { name: "username", required: true }), display_name: h("input", { name: "display_name" }),
+    role: select("role", [["manager", "manager"], ["compliance", "compliance"], ["agent", "agent"], ["admin", "admin"]], "manager"),
+    agent_id: h("input", { name: "agent_id", placeholder: "agents only" }), password: h("input", { name: "password", type: "password", required: true, minlength: 12 }),
+  };
+  const addUser = h("form", {
+    class: "inline",
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      try {
+        await api("/v1/users", { method: "POST", body: { username: f.username.value, display_name: f.display_name.value, role: f.role.value, agent_id: f.agent_id.value || null, password: f.password.value } });
+        showError("");
+        route();
+      } catch (e) { showError(e.message); }
+    },
+  }, Object.entries(f).map(([k, el]) => h("label", {}, k.replace("_", " "), el)), h("button", { class: "primary", type: "submit" }, "Add user"));
+  const t = { name: h("input", { name: "team", required: true }), agents: h("input", { name: "agents", placeholder: "agent ids, comma separated", size: 30 }), managers: h("input", { name: "managers", placeholder: "manager usernames", size: 24 }) };
+  const split = (v) => v.split(",").map((x) => x.trim()).filter(Boolean);
+  const setTeam = h("form", {
+    class: "inline",
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      try {
+        await api(`/v1/teams/${encodeURIComponent(t.name.value)}`, { method: "PUT", body: { agents: split(t.agents.value), managers: split(t.managers.value) } });
+        showError("");
+        route();
+      } catch (e) { showError(e.message); }
+    },
+  }, Object.entries(t).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Save team"));
+  main().replaceChildren(
+    h("section", {}, h("h1", {}, "Users"), h("table", {}, h("tbody", {}, users.map((u) => h("tr", {}, h("td", {}, u.username), h("td", {}, u.display_name), h("td", {}, u.role), h("td", {}, u.agent_id || ""), h("td", {}, u.active ? "active" : "disabled"),
+      h("td", {}, u.active && u.username !== S.user.username ? h("button", { class: "danger", type: "button", onclick: async () => { await api(`/v1/users/${encodeURIComponent(u.username)}/disable`, { method: "POST" }); route(); } }, "Disable") : null))))), addUser),
+    h("section", {}, h("h1", {}, "Teams"), h("table", {}, h("tbody", {}, teams.map((team) => h("tr", {}, h("td", {}, team.name), h("td", {}, team.agents.join(", ")), h("td", {}, team.managers.join(", ")))))), setTeam));
+}
+
+// --- routing ----------------------------------------------------------------------------------------
+
+async function route() {
+  S.timers.forEach(clearInterval);
+  S.timers = [];
+  const path = location.hash.replace(/^#/, "").split("?")[0] || "/search";
+  if (!S.user && path !== "/login") await loadSession();
+  if (!S.user) return renderLogin();
+  if (path === "/login") return go(S.user.role === "agent" ? "/calls" : "/search");
+  const parts = path.split("/").filter(Boolean);
+  renderHeader(`/${parts[0] || "search"}`);
+  try {
+    if (parts[0] === "calls" && parts[1]) await renderCall(parts[1]);
+    else if (parts[0] === "calls") await renderCalls();
+    else if (parts[0] === "flags") await renderFlags();
+    else if (parts[0] === "dashboard") await renderDashboard();
+    else if (parts[0] === "agents" && parts[1]) await renderAgent(decodeURIComponent(parts[1]));
+    else if (parts[0] === "admin") await renderAdmin();
+    else await renderSearch();
+  } catch (e) {
+    main().replaceChildren(h("section", { id: "refused" }, h("h1", {}, "Not available"), h("p", {}, e.message)));
+  }
+}
+
+$("#signout").addEventListener("click", async () => {
+  try { await api("/v1/session", { method: "DELETE" }); } catch (e) { /* already out */ }
+  S.user = null;
+  S.csrf = null;
+  go("/login");
+});
+window.addEventListener("hashchange", () => { showError(""); route(); });
+route();
