@@ -32,11 +32,19 @@ $(TOOLS)/.installed:
 
 tools: $(TOOLS)/.installed
 
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright); on a Debian
+# machine without it, it is installed here (as root, or through sudo).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Chromium, or point CALLREC_TEST_CHROMIUM at one"; exit 1; }
+	$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
+
 up: $(STAMP)
 	$(BIN)/callrec up --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-test: $(STAMP) $(TOOLS)/.installed
-	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+test: $(STAMP) $(TOOLS)/.installed $(CHROMIUM)
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" CALLREC_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -ra $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check recorder transcribe api storage tests bench

@@ -20,13 +20,16 @@ function h(tag, attrs, ...children) {
     else if (k === "style") el.style.cssText = v; // CSSOM, which the page's CSP allows (attributes it does not)
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return add(el, ...children);
+}
+function add(el, ...children) {
+  for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
-  for (const c of children.flat()) if (c) el.append(c);
+  for (const c of children.flat(Infinity)) if (c) el.append(c);
   return el;
 }
 const $ = (sel) => document.querySelector(sel);
@@ -404,7 +407,7 @@ function flagCard(f, audio) {
       h("button", { type: "button", class: "confirm", onclick: () => review(f.id, { state: "confirmed", comment: comment.value || null }) }, "Confirm"),
       h("button", { type: "button", class: "dismiss", onclick: () => review(f.id, { state: "dismissed", comment: comment.value || null }) }, "Dismiss"))
     : null;
-  card.append(h("div", {}, h("strong", {}, f.category.replace("_", " ")), " · ", h("span", { class: `sev-${f.severity}` }, f.severity), " · ", h("span", { class: "state" }, f.state), ` · ${f.rule_id}`),
+  add(card, h("div", {}, h("strong", {}, f.category.replace("_", " ")), " · ", h("span", { class: `sev-${f.severity}` }, f.severity), " · ", h("span", { class: "state" }, f.state), ` · ${f.rule_id}`),
     evidence, f.comment ? h("p", { class: "small" }, `“${f.comment}” — ${f.reviewed_by}`) : null, actions);
   async function review(id, body) {
     try {
@@ -506,7 +509,21 @@ async function renderFlags() {
 
 // --- dashboard --------------------------------------------------------------------------------------
 
+const PALETTE = ["#bf8700", "#0969da", "#8250df", "#1a7f37", "#cf222e", "#57606a"];
+
+// One slot per day of the window, empty days included, so bars line up with dates.
+function everyDay(list, days) {
+  const byDay = Object.fromEntries(list.map((d) => [d.day, d]));
+  const out = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const day = new Date(Date.now() - i * 86400e3).toISOString().slice(0, 10);
+    out.push(byDay[day] || { day });
+  }
+  return out;
+}
+
 function barChart(days, keys, title) {
+  keys.forEach((k, i) => { if (!COLOURS[k]) COLOURS[k] = PALETTE[i % PALETTE.length]; });
   const width = 1000, height = 160, max = Math.max(1, ...days.map((d) => keys.reduce((s, k) => s + (d[k] || 0), 0)));
   const bar = width / Math.max(days.length, 1);
   const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height + 20}`, role: "img", "aria-label": title });
@@ -555,9 +572,9 @@ async function renderDashboard() {
     h("section", {}, h("h1", {}, `Dashboard, last ${days} days`), h("div", { class: "grid" },
       stat("Calls processed", d.processed, "stat-processed"), stat("Failed", d.failed, "stat-failed"),
       stat("Queued", d.backlog.queued, "stat-queued"), stat("Processing", d.backlog.processing, "stat-processing"))),
-    h("section", {}, barChart(d.calls_per_day, ["done", "failed"], "Calls per day")),
-    h("section", {}, barChart(d.flags_per_day, CATEGORIES, "Flags by category per day")),
-    h("section", {}, barChart(d.complaints_per_day, complaintRules, "Complaints per day, by rule")),
+    h("section", {}, barChart(everyDay(d.calls_per_day, days), ["done", "failed"], "Calls per day")),
+    h("section", {}, barChart(everyDay(d.flags_per_day, days), CATEGORIES, "Flags by category per day")),
+    h("section", {}, barChart(everyDay(d.complaints_per_day, days), complaintRules, "Complaints per day, by rule")),
     h("section", {}, h("h2", {}, "Agents"), h("table", { id: "agents" },
       h("thead", {}, h("tr", {}, ["Agent", "Calls", "Talk share", "Interruptions / call", "Flags per 100 calls", "QA average"].map((t) => h("th", {}, t)))),
       h("tbody", {}, d.agents.map((a) => h("tr", {}, h("td", {}, h("a", { href: `#/agents/${encodeURIComponent(a.agent_id)}` }, a.agent_id)), h("td", {}, a.calls),
