@@ -555,13 +555,14 @@ def keys_create(
     config: ConfigOption = None,
 ) -> None:
     """Create a key; it is printed once, alone on stdout."""
-    from storage import api_keys
+    from storage import api_keys, audit
 
     settings = _settings(config, data_dir)
     db = _database(settings)
     try:
         with db.session() as session:
-            _, secret = api_keys.create_key(session, role, name)
+            key, secret = api_keys.create_key(session, role, name)
+            audit.record(session, "cli", "key.create", str(key.id), {"role": role, "name": name})
     except ValueError as exc:
         typer.echo(f"callrec: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -582,13 +583,14 @@ def keys_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> No
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: int, data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
-    from storage import api_keys
+    from storage import api_keys, audit
 
     db = _database(_settings(config, data_dir), migrate=False)
     with db.session() as session:
         if not api_keys.revoke_key(session, key_id):
             typer.echo(f"callrec: no active key {key_id}", err=True)
             raise typer.Exit(1)
+        audit.record(session, "cli", "key.revoke", str(key_id), {})
     typer.echo(f"revoked key {key_id}")
 
 

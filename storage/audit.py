@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .tables import AuditHeadRow, AuditRow, utcnow
+from .times import as_utc
 
 GENESIS = "0" * 64
 
@@ -120,9 +121,20 @@ def list_entries(
     target: str | None = None,
     after_id: int = 0,
     limit: int = 100,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[AuditEntry]:
+    """Oldest first. `action` ending in "." matches a family ("call." finds views, plays, deletions)."""
     query = select(AuditRow).where(AuditRow.id > after_id)
-    for column, value in ((AuditRow.action, action), (AuditRow.actor, actor), (AuditRow.target, target)):
+    if action and action.endswith("."):
+        query = query.where(AuditRow.action.startswith(action))
+    elif action:
+        query = query.where(AuditRow.action == action)
+    for column, value in ((AuditRow.actor, actor), (AuditRow.target, target)):
         if value:
             query = query.where(column == value)
+    if since is not None:
+        query = query.where(AuditRow.at >= as_utc(since))
+    if until is not None:
+        query = query.where(AuditRow.at < as_utc(until))
     return [_entry(row) for row in session.scalars(query.order_by(AuditRow.id).limit(limit))]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
 from storage import audit, holds
@@ -111,17 +116,67 @@ class AuditOut(BaseModel):
 @router.get("/audit", response_model=list[AuditOut], responses=ERRORS)
 def list_audit(
     request: Request,
-    action: str | None = None,
+    action: str | None = Query(None, description='An action, or a family ending in "." ("call.")'),
     actor_name: str | None = Query(None, alias="actor"),
     target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     after_id: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
     key: ApiKey = Depends(reviewer),
 ) -> list[AuditOut]:
     """The audit trail, oldest first; page with after_id (the last id seen)."""
     with request.app.state.services.db.session() as session:
-        entries = audit.list_entries(session, action, actor_name, target, after_id, limit)
+        entries = audit.list_entries(session, action, actor_name, target, after_id, limit, since, until)
     return [AuditOut(**asdict(entry)) for entry in entries]
+
+
+COLUMNS = ("id", "at", "actor", "action", "target", "details", "origin", "hash")
+
+
+@router.get("/audit/export", responses=ERRORS, response_class=StreamingResponse)
+def export_audit(
+    request: Request,
+    format: Literal["csv", "jsonl"] = "csv",
+    action: str | None = None,
+    actor_name: str | None = Query(None, alias="actor"),
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    key: ApiKey = Depends(reviewer),
+) -> StreamingResponse:
+    """Every matching entry, with its hash, as CSV or JSON lines; the export itself is audited."""
+    filters = {"format": format, "action": action, "actor": actor_name, "target": target,
+               "since": since.isoformat() if since else None, "until": until.isoformat() if until else None}  # fmt: skip
+    db = request.app.state.services.db
+    with db.session() as session:
+        audit.record(
+            session, actor(key), "audit.export", "", {k: v for k, v in filters.items() if v}, _origin(request)
+        )
+
+    def rows() -> Iterator[str]:
+        after_id = 0
+        if format == "csv":
+            yield ",".join(COLUMNS) + "\r\n"
+        while True:
+            with db.session() as session:
+                batch = audit.list_entries(session, action, actor_name, target, after_id, 1000, since, until)
+            for entry in batch:
+                record = asdict(entry) | {"at": entry.at.isoformat()}
+                if format == "jsonl":
+                    yield json.dumps(record, ensure_ascii=False) + "\n"
+                else:
+                    out = io.StringIO()
+                    details = json.dumps(record["details"], ensure_ascii=False)
+                    csv.writer(out).writerow([details if k == "details" else record[k] for k in COLUMNS])
+                    yield out.getvalue()
+            if len(batch) < 1000:
+                return
+            after_id = batch[-1].id
+
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    headers = {"Content-Disposition": f'attachment; filename="callrec-audit.{format}"'}
+    return StreamingResponse(rows(), media_type=media, headers=headers)
 
 
 @router.get("/audit/verify", responses=ERRORS)

@@ -183,6 +183,13 @@ def test_a_compliance_officer_confirms_a_flag_from_the_queue(server, browser):
     page.select_option("select[name=state]", "confirmed")
     page.click("form.inline button[type=submit]")
     page.wait_for_selector(f"tr[data-flag='{desk.flags['out']}'] td.state:text('confirmed')")
+    # The review is in the audit trail, whose chain still verifies.
+    page.goto(f"{base}/ui/#/audit?action=flag.")
+    page.wait_for_selector("#audit tbody tr")
+    assert page.inner_text("#chain").startswith("Hash chain intact")
+    row = page.inner_text("#audit tbody tr")
+    assert "user rina" in row and "flag.review" in row and "coaching booked" in row
+    shot(page, "10-audit")
     assert not page.errors, page.errors
 
 
@@ -234,7 +241,16 @@ def test_a_call_still_processing_shows_its_stage_and_progress_live(server, brows
         call_records.mark_done(session, call_id)
     page.wait_for_selector("#transcript .turn")  # the page turns into the call once it is done
     page.goto(f"{base}/ui/#/admin")
-    page.wait_for_selector("text=Teams")
+    page.wait_for_selector("h1:text-is('Teams')")
     assert "north" in page.inner_text("main") and "maya" in page.inner_text("main")
+    page.fill("input[name=scorecard]", "Sales")
+    page.fill("input[name=criteria]", "Opening:1:5, Offer:2:10")
+    page.click("button:text('Add scorecard')")
+    page.wait_for_selector("td:text('Sales')")
+    cards = {c["name"]: c["criteria"] for c in desk.client.get("/v1/scorecards").json()}
+    assert cards["Sales"] == [
+        {"name": "Opening", "weight": 1.0, "max_points": 5},
+        {"name": "Offer", "weight": 2.0, "max_points": 10},
+    ]
     shot(page, "09-admin")
     assert not page.errors, page.errors

@@ -2,7 +2,8 @@
 // Transcripts are untrusted text: they are only ever set as textContent, never as HTML.
 "use strict";
 
-const S = { user: null, csrf: null, timers: [] };
+// gen counts page changes: an answer that arrives after the user moved on is dropped (see api()).
+const S = { user: null, csrf: null, timers: [], gen: 0 };
 const CATEGORIES = ["agent_conduct", "suspicious_customer", "complaint", "compliance"];
 const COLOURS = { agent_conduct: "#cf222e", suspicious_customer: "#8250df", complaint: "#bf8700", compliance: "#1f6feb", done: "#1f883d", failed: "#cf222e" };
 const RTL = /[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]/g;
@@ -57,7 +58,9 @@ async function api(path, options = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.body);
   }
+  const gen = S.gen;
   const response = await fetch(path, init);
+  if (gen !== S.gen) throw Object.assign(new Error("the page changed"), { stale: true });
   if (response.status === 401 && !options.quiet) {
     S.user = null;
     location.hash = "#/login";
@@ -84,7 +87,9 @@ function go(path, query) {
   const qs = query ? new URLSearchParams(Object.entries(query).filter(([, v]) => v !== "" && v != null)).toString() : "";
   location.hash = `#${path}${qs ? "?" + qs : ""}`;
 }
-function every(ms, fn) { S.timers.push(setInterval(fn, ms)); }
+function every(ms, fn) {
+  S.timers.push(setInterval(() => Promise.resolve(fn()).catch((e) => { if (!e.stale) showError(e.message); }), ms));
+}
 
 // --- session ----------------------------------------------------------------------------------------
 
@@ -123,6 +128,7 @@ function renderHeader(active) {
   $("#top").hidden = false;
   const links = [["/search", "Search"], ["/calls", "Calls"]];
   if (can("admin", "compliance", "manager")) links.push(["/flags", "Flags"], ["/dashboard", "Dashboard"]);
+  if (can("admin", "compliance")) links.push(["/audit", "Audit"]);
   if (can("admin")) links.push(["/admin", "Users & teams"]);
   $("#nav").replaceChildren(...links.map(([path, label]) => h("a", { href: `#${path}`, class: active === path ? "active" : null }, label)));
   $("#who").textContent = `${S.user.display_name} (${S.user.role})`;
@@ -171,6 +177,7 @@ async function searchPage(results, query, first) {
   try {
     page = await api(`/v1/search?${query}`);
   } catch (e) {
+    if (e.stale) throw e;
     results.replaceChildren(h("p", { class: "muted", id: "search-error" }, e.message));
     return;
   }
@@ -227,6 +234,7 @@ async function renderCall(callId) {
   try {
     call = await api(`/v1/calls/${callId}`);
   } catch (e) {
+    if (e.stale) throw e;
     main().replaceChildren(h("section", { id: "refused" }, h("h1", {}, "This call cannot be shown"), h("p", {}, e.message)));
     return;
   }
@@ -257,7 +265,7 @@ async function renderCall(callId) {
     : null;
   main().replaceChildren(head, player.section, h("div", { class: "cols" }, h("section", {}, h("h2", {}, "Transcript"), downloads, turns), side));
   followPlayback(player.audio, words);
-  qaSection(call, player.audio).then((qa) => $("#qa") && $("#qa").replaceWith(qa));
+  qaSection(call, player.audio).then((qa) => $("#qa") && $("#qa").replaceWith(qa), (e) => { if (!e.stale) showError(e.message); });
   const t = parseFloat(params().get("t"));
   if (!Number.isNaN(t)) player.audio.addEventListener("loadedmetadata", () => { player.audio.currentTime = t; }, { once: true });
 }
@@ -423,7 +431,11 @@ async function qaSection(call, audio) {
   let reviews = [], cards = [];
   try {
     [reviews, cards] = await Promise.all([api(`/v1/calls/${call.id}/reviews`), api("/v1/scorecards")]);
-  } catch (e) { section.append(h("p", { class: "muted" }, e.message)); return section; }
+  } catch (e) {
+    if (e.stale) throw e;
+    section.append(h("p", { class: "muted" }, e.message));
+    return section;
+  }
   for (const r of reviews) {
     section.append(h("div", { class: "review" }, h("strong", {}, `${r.score}`), ` by ${r.reviewer}`,
       r.comments.map((c) => h("div", { class: "small" }, h("button", { type: "button", onclick: () => { audio.currentTime = c.at; } }, clock(c.at)), " ", c.text))));
@@ -621,15 +633,60 @@ async function renderAdmin() {
       } catch (e) { showError(e.message); }
     },
   }, Object.entries(t).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Save team"));
+  const sc = { name: h("input", { name: "scorecard", required: true }), criteria: h("input", { name: "criteria", size: 50, placeholder: "Greeting:1:5, Resolution:3:5 (name:weight:points)", required: true }) };
+  const addCard = h("form", {
+    class: "inline",
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      const criteria = split(sc.criteria.value).map((c) => {
+        const [name, weight, points] = c.split(":");
+        return { name: name.trim(), weight: parseFloat(weight || "1"), max_points: parseInt(points || "5", 10) };
+      });
+      try {
+        await api("/v1/scorecards", { method: "POST", body: { name: sc.name.value, criteria } });
+        showError("");
+        route();
+      } catch (e) { showError(e.message); }
+    },
+  }, Object.entries(sc).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Add scorecard"));
+  const cards = await api("/v1/scorecards");
   main().replaceChildren(
     h("section", {}, h("h1", {}, "Users"), h("table", {}, h("tbody", {}, users.map((u) => h("tr", {}, h("td", {}, u.username), h("td", {}, u.display_name), h("td", {}, u.role), h("td", {}, u.agent_id || ""), h("td", {}, u.active ? "active" : "disabled"),
       h("td", {}, u.active && u.username !== S.user.username ? h("button", { class: "danger", type: "button", onclick: async () => { await api(`/v1/users/${encodeURIComponent(u.username)}/disable`, { method: "POST" }); route(); } }, "Disable") : null))))), addUser),
-    h("section", {}, h("h1", {}, "Teams"), h("table", {}, h("tbody", {}, teams.map((team) => h("tr", {}, h("td", {}, team.name), h("td", {}, team.agents.join(", ")), h("td", {}, team.managers.join(", ")))))), setTeam));
+    h("section", {}, h("h1", {}, "Teams"), h("table", {}, h("tbody", {}, teams.map((team) => h("tr", {}, h("td", {}, team.name), h("td", {}, team.agents.join(", ")), h("td", {}, team.managers.join(", ")))))), setTeam),
+    h("section", {}, h("h1", {}, "QA scorecards"), h("table", {}, h("tbody", {}, cards.map((c) => h("tr", {}, h("td", {}, c.name), h("td", {}, c.criteria.map((x) => `${x.name} (weight ${x.weight}, ${x.max_points} points)`).join(", ")))))), addCard));
+}
+
+// --- audit trail ------------------------------------------------------------------------------------
+
+async function renderAudit() {
+  const p = params();
+  const f = {
+    action: h("input", { name: "action", value: p.get("action") || "", placeholder: "call. or flag.review" }),
+    actor: h("input", { name: "actor", value: p.get("actor") || "", placeholder: "user rina" }),
+    target: h("input", { name: "target", value: p.get("target") || "", placeholder: "a call id" }),
+    since: h("input", { type: "date", name: "since", value: p.get("since") || "" }),
+    until: h("input", { type: "date", name: "until", value: p.get("until") || "" }),
+  };
+  const form = h("form", { class: "inline", onsubmit: (ev) => { ev.preventDefault(); go("/audit", Object.fromEntries(Object.entries(f).map(([k, el]) => [k, el.value]))); } },
+    Object.entries(f).map(([k, el]) => h("label", {}, k, el)), h("button", { type: "submit" }, "Filter"));
+  const query = new URLSearchParams({ limit: "1000" });
+  for (const [k, el] of Object.entries(f)) if (el.value) query.set(k, k === "since" || k === "until" ? `${el.value}T00:00:00Z` : el.value);
+  const [entries, check] = await Promise.all([api(`/v1/audit?${query}`), api("/v1/audit/verify")]);
+  query.delete("limit");
+  main().replaceChildren(
+    h("section", {}, h("h1", {}, "Audit trail"),
+      h("p", { id: "chain", class: check.ok ? "" : "sev-critical" }, check.ok ? `Hash chain intact: ${check.entries} entries.` : `Hash chain BROKEN: ${check.problem}`),
+      form, h("p", { class: "small" }, "Export: ", h("a", { href: `/v1/audit/export?format=csv&${query}`, download: "callrec-audit.csv" }, "CSV"), " ", h("a", { href: `/v1/audit/export?format=jsonl&${query}`, download: "callrec-audit.jsonl" }, "JSON lines"))),
+    h("section", {}, h("table", { id: "audit" }, h("thead", {}, h("tr", {}, ["#", "When", "Who", "What", "Target", "Details", "From"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, entries.slice().reverse().map((e) => h("tr", {}, h("td", {}, e.id), h("td", {}, when(e.at)), h("td", {}, e.actor), h("td", {}, e.action),
+        h("td", { class: "small" }, e.target), h("td", { class: "small" }, JSON.stringify(e.details)), h("td", { class: "small" }, e.origin)))))));
 }
 
 // --- routing ----------------------------------------------------------------------------------------
 
 async function route() {
+  S.gen += 1;
   S.timers.forEach(clearInterval);
   S.timers = [];
   const path = location.hash.replace(/^#/, "").split("?")[0] || "/search";
@@ -645,8 +702,10 @@ async function route() {
     else if (parts[0] === "dashboard") await renderDashboard();
     else if (parts[0] === "agents" && parts[1]) await renderAgent(decodeURIComponent(parts[1]));
     else if (parts[0] === "admin") await renderAdmin();
+    else if (parts[0] === "audit") await renderAudit();
     else await renderSearch();
   } catch (e) {
+    if (e.stale) return;
     main().replaceChildren(h("section", { id: "refused" }, h("h1", {}, "Not available"), h("p", {}, e.message)));
   }
 }
