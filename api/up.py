@@ -15,6 +15,8 @@ from pathlib import Path
 
 import uvicorn
 
+from storage.users import list_users
+
 from .admin_key import ensure_admin_key
 from .app import create_app
 from .embedded_redis import EmbeddedRedis
@@ -53,6 +55,14 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
             flush=True,
         )
         print(f"admin API key: {admin_key}", flush=True)
+        with services.db.session() as session:
+            people = len(list_users(session))
+        hint = (
+            ""
+            if people
+            else f"  (add the first person: callrec users create NAME --role admin --data-dir {data_dir})"
+        )
+        print(f"review desk: http://{shown_host}:{port}/{hint}", flush=True)
         print(f"data: {data_dir}", flush=True)
         server = _Server(
             uvicorn.Config(create_app(services), host=host, port=port, log_level=settings.api.log_level)

@@ -121,7 +121,7 @@ def list_audit(
     target: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    after_id: int = Query(0, ge=0),
+    after_id: int = Query(0, ge=0, le=2**62),
     limit: int = Query(100, ge=1, le=1000),
     key: ApiKey = Depends(reviewer),
 ) -> list[AuditOut]:

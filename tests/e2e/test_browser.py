@@ -180,6 +180,12 @@ def test_a_compliance_officer_confirms_a_flag_from_the_queue(server, browser):
         "confirmed", "agent was rude, coaching booked", "user rina",
     )  # fmt: skip
     assert flags[desk.flags["he"]]["state"] == "open"
+    page.check(f"tr[data-flag='{desk.flags['he']}'] input[type=checkbox]")
+    page.fill("input[name=assignee]", "maya")
+    page.click("#bulk-assign")
+    page.wait_for_selector(f"tr[data-flag='{desk.flags['he']}'] td:text-is('maya')")
+    assigned = {f["id"]: f for f in desk.client.get("/v1/flags").json()}[desk.flags["he"]]
+    assert (assigned["assigned_to"], assigned["state"]) == ("maya", "open")
     page.select_option("select[name=state]", "confirmed")
     page.click("form.inline button[type=submit]")
     page.wait_for_selector(f"tr[data-flag='{desk.flags['out']}'] td.state:text('confirmed')")
@@ -187,8 +193,9 @@ def test_a_compliance_officer_confirms_a_flag_from_the_queue(server, browser):
     page.goto(f"{base}/ui/#/audit?action=flag.")
     page.wait_for_selector("#audit tbody tr")
     assert page.inner_text("#chain").startswith("Hash chain intact")
-    row = page.inner_text("#audit tbody tr")
-    assert "user rina" in row and "flag.review" in row and "coaching booked" in row
+    rows = page.locator("#audit tbody tr").all_inner_texts()
+    assert any("user rina" in r and "flag.review" in r and "coaching booked" in r for r in rows), rows
+    assert any('"assigned_to":"maya"' in r for r in rows), rows
     shot(page, "10-audit")
     assert not page.errors, page.errors
 

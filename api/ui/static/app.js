@@ -148,6 +148,8 @@ async function renderSearch() {
     direction: select("direction", [["", "any direction"], ["inbound", "inbound"], ["outbound", "outbound"], ["internal", "internal"]], p.get("direction")),
     language: select("language", [["", "any language"], ["he", "Hebrew"], ["ar", "Arabic"], ["en", "English"]], p.get("language")),
     flag: select("flag", [["", "any flags"], ...CATEGORIES.map((c) => [c, c.replace("_", " ")])], p.get("flag")),
+    agent_id: h("input", { name: "agent_id", value: p.get("agent_id") || "", size: 8, placeholder: "agent id" }),
+    customer_number: h("input", { name: "customer_number", value: p.get("customer_number") || "", size: 14, placeholder: "+9725…" }),
     after: h("input", { type: "date", name: "after", value: p.get("after") || "" }),
     before: h("input", { type: "date", name: "before", value: p.get("before") || "" }),
     order: select("order", [["relevance", "by relevance"], ["date", "newest first"]], p.get("order") || "relevance"),
@@ -158,7 +160,7 @@ async function renderSearch() {
       ev.preventDefault();
       go("/search", { q: q.value, ...Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value])) });
     },
-  }, h("label", {}, "Search what was said", q), Object.entries(fields).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Search"));
+  }, h("label", {}, "Search what was said", q), Object.entries(fields).map(([k, el]) => h("label", {}, k.replace("_", " "), el)), h("button", { class: "primary", type: "submit" }, "Search"));
   const results = h("div", { id: "results" });
   main().replaceChildren(h("section", {}, h("h1", {}, "Search calls"), form), h("section", {}, results));
   if (!p.get("q")) {
@@ -166,7 +168,7 @@ async function renderSearch() {
     return;
   }
   const query = new URLSearchParams({ q: p.get("q"), limit: "20" });
-  for (const k of ["speaker", "direction", "language", "flag", "order"]) if (p.get(k)) query.set(k, p.get(k));
+  for (const k of ["speaker", "direction", "language", "flag", "order", "agent_id", "customer_number"]) if (p.get(k)) query.set(k, p.get(k));
   if (p.get("after")) query.set("after", `${p.get("after")}T00:00:00Z`);
   if (p.get("before")) query.set("before", `${p.get("before")}T00:00:00Z`);
   await searchPage(results, query, true);
@@ -488,6 +490,7 @@ async function renderFlags() {
   for (const [k, el] of Object.entries(filters)) if (el.value && el.value !== "all") query.set(k, el.value === "-" ? "" : el.value);
   const flags = await api(`/v1/flags?${query}`);
   const comment = h("input", { placeholder: "comment for the selected flags", size: 30, name: "bulk-comment" });
+  const assignee = h("input", { name: "assignee", value: S.user.username, size: 10, "aria-label": "assign to" });
   const boxes = [];
   async function bulk(body) {
     const ids = boxes.filter((b) => b.checked).map((b) => parseInt(b.value, 10));
@@ -514,7 +517,7 @@ async function renderFlags() {
       h("div", { class: "inline" }, comment,
         h("button", { type: "button", id: "bulk-confirm", onclick: () => bulk({ state: "confirmed" }) }, "Confirm selected"),
         h("button", { type: "button", id: "bulk-dismiss", onclick: () => bulk({ state: "dismissed" }) }, "Dismiss selected"),
-        h("button", { type: "button", id: "bulk-assign", onclick: () => bulk({ assigned_to: S.user.username }) }, "Assign selected to me")),
+        h("button", { type: "button", id: "bulk-assign", onclick: () => bulk({ assigned_to: assignee.value }) }, "Assign selected to"), assignee),
       h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, all), ["Raised", "Category", "Severity", "Rule", "Call", "State", "Assigned", "Comment"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
       flags.length ? null : h("p", { class: "muted" }, "Nothing in the queue.")));
 }
