@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from storage import calls as call_records
 from storage.flags import RaisedFlag, save_characteristics, save_flags
+from storage.records import Segment, Word
 from storage.transcripts import save_transcript
 from tests.conftest import CALLS
 from tests.scripts import scripted_transcript
@@ -80,6 +81,17 @@ def seed(client: TestClient, services) -> Desk:  # type: ignore[no-untyped-def]
         assert created.status_code == 201, created.text
         call_id = calls[name] = created.json()["id"]
         transcript = scripted_transcript(script)
+        if name == "he":  # code-switching: a Hebrew turn with English and digits, then an English turn
+            last = transcript.segments[-1]
+            extra = tuple(
+                Segment(start, start + 2.0, f"S{channel}", role, channel, text,
+                        tuple(Word(start + i * 0.3, start + i * 0.3 + 0.25, w, 0.9) for i, w in enumerate(text.split())))
+                for start, role, channel, text in (
+                    (last.end + 0.5, "agent", 0, "החיוב של 49 דולר בכרטיס Visa בוטל"),
+                    (last.end + 3.0, "customer", 1, "OK, thank you so much"),
+                )
+            )  # fmt: skip
+            transcript = replace(transcript, segments=(*transcript.segments, *extra), duration=last.end + 5.0)
         if name == "en":  # one word the model was unsure of
             first = transcript.segments[0]
             words = (replace(first.words[0], probability=0.3), *first.words[1:])

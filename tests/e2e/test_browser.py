@@ -136,6 +136,9 @@ def test_sign_in_search_and_play_from_a_clicked_word(server, browser):
     assert now >= start - 0.01  # the highlight follows playback from the clicked word
     assert page.locator("#characteristics svg rect").count() > 5
     shot(page, "03-call")
+    # One download fed the waveform and the player: one play in the audit trail, beside the view.
+    audit = desk.client.get("/v1/audit", params={"actor": "user rina", "target": desk.calls["en"]}).json()
+    assert sorted(e["action"] for e in audit) == ["call.audio", "call.transcript", "call.view"]
     assert not page.errors, page.errors
 
 
@@ -154,6 +157,13 @@ def test_a_hebrew_call_is_laid_out_right_to_left(server, browser):
     assert box["x"] + box["width"] - (first["x"] + first["width"]) < 40
     # Labels and numbers stay left to right inside the right-to-left turn.
     assert turn.locator(".who").evaluate("e => getComputedStyle(e).direction") == "ltr"
+    # Mixed languages in one call: a Hebrew turn with English and digits stays right to left (the
+    # Hebrew word before "49" sits to its right), the English turn after it is left to right.
+    mixed, english = page.locator("#transcript .turn").nth(-2), page.locator("#transcript .turn").nth(-1)
+    assert mixed.get_attribute("dir") == "rtl" and english.get_attribute("dir") == "ltr"
+    words = {w.inner_text(): w.bounding_box() for w in mixed.locator(".w").all()}
+    assert words["של"]["x"] > words["49"]["x"] > words["בוטל"]["x"]
+    assert english.locator(".w").first.bounding_box()["x"] < english.locator(".w").last.bounding_box()["x"]
     shot(page, "04-hebrew-call")
     # The flag's evidence seeks the player.
     evidence = page.locator("#flags .flag button.seek").first

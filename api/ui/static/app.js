@@ -128,6 +128,7 @@ function renderHeader(active) {
   $("#top").hidden = false;
   const links = [["/search", "Search"], ["/calls", "Calls"]];
   if (can("admin", "compliance", "manager")) links.push(["/flags", "Flags"], ["/dashboard", "Dashboard"]);
+  if (can("agent") && S.user.agent_id) links.push([`/agents/${encodeURIComponent(S.user.agent_id)}`, "My QA scores"]);
   if (can("admin", "compliance")) links.push(["/audit", "Audit"]);
   if (can("admin")) links.push(["/admin", "Users & teams"]);
   $("#nav").replaceChildren(...links.map(([path, label]) => h("a", { href: `#${path}`, class: active === path ? "active" : null }, label)));
@@ -314,7 +315,7 @@ function followPlayback(audio, words) {
 }
 
 function playerSection(call) {
-  const audio = h("audio", { controls: true, preload: "metadata", src: `/v1/calls/${call.id}/audio` });
+  const audio = h("audio", { controls: true, preload: "metadata" });
   const canvas = h("canvas", { class: "wave", width: 1200, height: 80, title: "Click to play from here" });
   const section = h("section", { class: "player" }, canvas, audio);
   canvas.addEventListener("click", (ev) => {
@@ -330,10 +331,15 @@ function playerSection(call) {
 async function drawWave(canvas, call, audio) {
   const ctx = canvas.getContext("2d");
   let peaks = null;
-  // Decoding needs the whole file: fine for calls, skipped for very large recordings.
+  // One download serves both the waveform and the player (and is one play in the audit trail).
+  // Decoding needs the whole file: fine for calls; a very large recording streams with no waveform.
+  const url = `/v1/calls/${call.id}/audio`;
   if (call.audio.size < 60e6 && window.AudioContext) {
     try {
-      const data = await (await fetch(`/v1/calls/${call.id}/audio`, { credentials: "same-origin" })).arrayBuffer();
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`${response.status}`);
+      const data = await response.arrayBuffer();
+      audio.src = URL.createObjectURL(new Blob([data], { type: response.headers.get("content-type") || "audio/wav" }));
       const buffer = await new AudioContext().decodeAudioData(data);
       const columns = canvas.width;
       peaks = Array.from({ length: buffer.numberOfChannels }, (_, c) => {
@@ -347,6 +353,7 @@ async function drawWave(canvas, call, audio) {
       });
     } catch (e) { peaks = null; }
   }
+  if (!audio.src) audio.src = url;
   canvas.dataset.ready = peaks ? "waveform" : "plain";
   function draw() {
     const { width, height } = canvas;
@@ -410,7 +417,7 @@ function flagCard(f, audio) {
   const evidence = f.evidence.map((e) => h("div", { class: "small" },
     e.start !== null && e.start !== undefined
       ? h("button", { type: "button", class: "seek", onclick: () => { audio.currentTime = e.start; audio.play().catch(() => {}); } }, `▶ ${clock(e.start)}`)
-      : null, " ", e.text || e.detail || (e.metric ? `${e.metric} = ${e.value}` : "")));
+      : null, " ", h("span", { dir: "auto" }, e.text || e.detail || (e.metric ? `${e.metric} = ${e.value}` : ""))));
   const comment = h("input", { placeholder: "comment", name: "comment", size: 24 });
   const actions = can("admin", "compliance", "manager")
     ? h("div", { class: "inline" }, comment,
