@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from storage.flags import Flag
 from storage.records import Call
+
+# A row id in a path: bounded, so an absurd number is a 422, never a database overflow.
+RowId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class AudioInfo(BaseModel):

@@ -21,7 +21,7 @@ from storage.lifecycle import customer_reference, forget_customer
 from storage.retention import due
 
 from ..auth import actor, admin_only, reviewer
-from ..schemas import ErrorOut
+from ..schemas import ErrorOut, RowId
 
 router = APIRouter(prefix="/v1", tags=["compliance"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
@@ -85,7 +85,7 @@ def list_holds(request: Request, active: bool = True, key: ApiKey = Depends(revi
 
 
 @router.delete("/holds/{hold_id}", response_model=HoldOut, responses=ERRORS)
-def release_hold(hold_id: int, request: Request, key: ApiKey = Depends(reviewer)) -> HoldOut:
+def release_hold(hold_id: RowId, request: Request, key: ApiKey = Depends(reviewer)) -> HoldOut:
     with request.app.state.services.db.session() as session:
         hold = holds.release_hold(session, hold_id, actor(key))
         audit.record(session, actor(key), "hold.release", str(hold_id), {}, _origin(request))

@@ -46,7 +46,7 @@ class CommentIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    scorecard_id: int = Field(ge=1)
+    scorecard_id: int = Field(ge=1, le=2**62)
     scores: dict[str, int] = Field(description="Points per criterion name")
     comments: list[CommentIn] = Field(default_factory=list, max_length=200)
 

@@ -13,7 +13,7 @@ from storage import webhooks
 from storage.api_keys import ApiKey
 
 from ..auth import actor, admin_only
-from ..schemas import ErrorOut
+from ..schemas import ErrorOut, RowId
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
@@ -75,7 +75,7 @@ def list_webhooks(request: Request, key: ApiKey = Depends(admin_only)) -> list[W
 
 
 @router.delete("/{webhook_id}", response_model=WebhookOut, responses=ERRORS)
-def deactivate_webhook(webhook_id: int, request: Request, key: ApiKey = Depends(admin_only)) -> WebhookOut:
+def deactivate_webhook(webhook_id: RowId, request: Request, key: ApiKey = Depends(admin_only)) -> WebhookOut:
     """Stop sending (pending deliveries are dropped); the delivery log stays readable."""
     with request.app.state.services.db.session() as session:
         return WebhookOut(**_out(webhooks.deactivate_webhook(session, webhook_id)))
@@ -83,7 +83,7 @@ def deactivate_webhook(webhook_id: int, request: Request, key: ApiKey = Depends(
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryOut], responses=ERRORS)
 def list_deliveries(
-    webhook_id: int,
+    webhook_id: RowId,
     request: Request,
     state: Literal["pending", "delivered", "failed"] | None = None,
     limit: int = Query(100, ge=1, le=1000),
@@ -95,7 +95,7 @@ def list_deliveries(
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut, responses=ERRORS)
-def retry_delivery(delivery_id: int, request: Request, key: ApiKey = Depends(admin_only)) -> DeliveryOut:
+def retry_delivery(delivery_id: RowId, request: Request, key: ApiKey = Depends(admin_only)) -> DeliveryOut:
     """Send a failed delivery again now."""
     with request.app.state.services.db.session() as session:
         return DeliveryOut(**asdict(webhooks.redeliver(session, delivery_id)))
