@@ -189,10 +189,22 @@ class HitOut(BaseModel):
     matched_words: list[MatchedWord]
 
 
+class SearchCallOut(BaseModel):
+    """What a results list shows of the call."""
+
+    agent_id: str | None
+    customer_number: str | None
+    direction: str | None
+    language: str | None
+    started_at: datetime | None
+    duration: float | None
+
+
 class SearchResultOut(BaseModel):
     call_id: str
     score: float
     hits: list[HitOut]
+    call: SearchCallOut | None = None
 
 
 class SearchOut(BaseModel):

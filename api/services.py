@@ -11,6 +11,7 @@ from recorder.queue import CallQueue
 from storage.database import Database
 from storage.objects import ObjectStore, open_object_store
 from storage.objects_s3 import S3ObjectStore
+from transcribe.rules.changes import record_rule_set
 from transcribe.rules.loader import load_rules
 from transcribe.rules.model import Rule
 
@@ -61,6 +62,8 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     redis = open_redis(settings.queue.redis_url)
     queue = CallQueue(redis, settings.queue)
     rules = load_rules(settings.transcribe.rules_dirs, include_builtin=settings.transcribe.builtin_rules)
+    if migrate:
+        record_rule_set(db, rules, "callrec (rules loaded at start)")
     return Services(
         settings, db, objects, redis, queue, Ingestor(db, objects, queue, settings.recorder), rules
     )

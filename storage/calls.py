@@ -122,6 +122,13 @@ def get_call(session: Session, call_id: str) -> Call:
     return to_call(row)
 
 
+def calls_by_id(session: Session, call_ids: list[str]) -> dict[str, Call]:
+    """Several calls in one query (a page of search results)."""
+    if not call_ids:
+        return {}
+    return {row.id: to_call(row) for row in session.scalars(select(CallRow).where(CallRow.id.in_(call_ids)))}
+
+
 @dataclass(frozen=True, slots=True)
 class CallFilter:
     status: CallStatus | None = None

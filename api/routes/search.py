@@ -10,12 +10,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from storage.api_keys import ApiKey
-from storage.records import CallHits
+from storage.calls import calls_by_id
+from storage.records import Call, CallHits
 from storage.search_index import search
 from storage.search_query import Filters, parse_query
 
 from ..auth import call_scope, reader, record_access
-from ..schemas import ErrorOut, HitOut, SearchOut, SearchResultOut
+from ..schemas import ErrorOut, HitOut, SearchCallOut, SearchOut, SearchResultOut
 
 router = APIRouter(prefix="/v1", tags=["search"])
 
@@ -46,9 +47,22 @@ def _offset(cursor: str | None) -> int:
         raise HTTPException(400, "invalid cursor: pass next_cursor from the previous page unchanged") from exc
 
 
-def to_result(result: CallHits) -> SearchResultOut:
+def to_result(result: CallHits, call: Call | None = None) -> SearchResultOut:
+    summary = (
+        SearchCallOut(
+            agent_id=call.agent_id,
+            customer_number=call.customer_number,
+            direction=call.direction,
+            language=call.language,
+            started_at=call.started_at or call.created_at,
+            duration=call.duration,
+        )  # fmt: skip
+        if call
+        else None
+    )
     return SearchResultOut(
         call_id=result.call_id,
+        call=summary,
         score=round(result.score, 6),
         hits=[
             HitOut(
@@ -118,6 +132,7 @@ def search_calls(
     offset = _offset(cursor)
     with request.app.state.services.db.session() as session:
         page = search(session, parsed, limit=limit, offset=offset, order=order)
+        calls = calls_by_id(session, [r.call_id for r in page.results])
     record_access(request, key, "search", "", {"q": q, "total": page.total, "offset": offset})
     next_cursor = _cursor(offset + limit) if offset + limit < page.total else None
     return SearchOut(
@@ -125,5 +140,5 @@ def search_calls(
         total=page.total,
         fuzzy=page.fuzzy,
         next_cursor=next_cursor,
-        results=[to_result(r) for r in page.results],
+        results=[to_result(r, calls.get(r.call_id)) for r in page.results],
     )

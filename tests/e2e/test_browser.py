@@ -121,6 +121,7 @@ def test_sign_in_search_and_play_from_a_clicked_word(server, browser):
     page.wait_for_selector("#total")
     assert page.inner_text("#total").startswith("2 calls")
     assert page.locator(".result mark").count() >= 2
+    assert "agent a1" in page.inner_text(f".result[data-call='{desk.calls['en']}']")
     shot(page, "02-search")
     page.locator(f".result[data-call='{desk.calls['en']}'] a.time").first.click()
     page.wait_for_selector("#transcript .turn")

@@ -213,6 +213,8 @@ def test_lists_search_flags_and_dashboard_hold_only_what_the_role_may_see(desk):
         assert found == visible & found and found, role
         assert out not in found or role == "compliance"
     manager, _ = people["manager"]
+    results = manager.get("/v1/search", params={"q": "refund OR החזר"}).json()["results"]
+    assert {(r["call"]["agent_id"], r["call"]["direction"]) for r in results} == {("a1", "inbound")}
     assert {f["call_id"] for f in manager.get("/v1/flags", params={"state": "open"}).json()} == {he}
     agents = manager.get("/v1/dashboard").json()["agents"]
     assert [a["agent_id"] for a in agents] == ["a1"] and agents[0]["calls"] == 2

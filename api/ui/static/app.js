@@ -195,7 +195,9 @@ async function searchPage(results, query, first) {
         h("a", { class: "time", href: `#/calls/${r.call_id}?t=${hit.start}` }, `${clock(hit.start)}`),
         h("span", { class: "small muted" }, hit.role, " "), text);
     });
-    results.append(h("div", { class: "result", dataset: { call: r.call_id } }, h("a", { href: `#/calls/${r.call_id}` }, `Call ${r.call_id.slice(0, 8)}`), hits));
+    const c = r.call || {};
+    const about = h("span", { class: "small muted" }, ` · ${when(c.started_at)} · agent ${c.agent_id || "—"} · ${c.direction || ""} · ${c.language || ""} · ${clock(c.duration)}`);
+    results.append(h("div", { class: "result", dataset: { call: r.call_id } }, h("a", { href: `#/calls/${r.call_id}` }, `Call ${r.call_id.slice(0, 8)}`), about, hits));
   }
   if (page.next_cursor) {
     const more = h("button", {
