@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from storage import api_keys
 from storage.api_keys import ApiKey
+from storage.teams import visible_agents
 from storage.users import session_for
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `callrec keys create`")
@@ -89,8 +90,6 @@ def call_scope(request: Request, key: ApiKey) -> frozenset[str] | None:
     if key.prefix != "user":
         return None if key.role in ("admin", "compliance") else frozenset()
     if not hasattr(request.state, "call_scope"):
-        from storage.teams import visible_agents
-
         with request.app.state.services.db.session() as session:
             request.state.call_scope = visible_agents(session, key.id)
     scope: frozenset[str] | None = request.state.call_scope
@@ -105,12 +104,16 @@ def ensure_visible(request: Request, key: ApiKey, agent_id: str | None) -> None:
         raise HTTPException(403, f"this call is outside {whose}")
 
 
+def origin(request: Request) -> str:
+    """Where a request came from, as the audit trail records it."""
+    return request.client.host if request.client else ""
+
+
 def record_access(
     request: Request, key: ApiKey, action: str, target: str, details: dict | None = None
 ) -> None:
     """Audit a read of call data (a view, a play or download, a search) with who and from where."""
     from storage import audit
 
-    origin = request.client.host if request.client else ""
     with request.app.state.services.db.session() as session:
-        audit.record(session, actor(key), action, target, details or {}, origin)
+        audit.record(session, actor(key), action, target, details or {}, origin(request))

@@ -848,16 +848,12 @@ def teams_set(
     """Create a team or replace its agents and/or managers."""
     from storage import audit
     from storage.errors import StorageError
-    from storage.teams import TeamNotFound, create_team, set_members
+    from storage.teams import put_team
 
     db = _database(_settings(config, data_dir))
     try:
         with db.session() as session:
-            try:
-                set_members(session, name)
-            except TeamNotFound:
-                create_team(session, name)
-            team = set_members(session, name, agent, manager)
+            team = put_team(session, name, agent, manager)
             audit.record(
                 session,
                 "cli",

@@ -4,12 +4,13 @@ in the call; an agent's scores over time come from the same rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .calls import _aware
 from .errors import CallNotFound, StorageError
 from .tables import CallRow, QaReviewRow, ScorecardRow
 
@@ -58,7 +59,8 @@ def _scorecard(row: ScorecardRow) -> Scorecard:
 
 
 def _review(row: QaReviewRow) -> Review:
-    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    created = _aware(row.created_at)
+    assert created is not None
     return Review(
         row.id, row.call_id, row.scorecard_id, row.agent_id, row.reviewer, dict(row.scores), row.score,
         list(row.comments), created,

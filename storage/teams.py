@@ -65,6 +65,15 @@ def create_team(session: Session, name: str) -> Team:
     return _team(session, row)
 
 
+def put_team(
+    session: Session, name: str, agents: list[str] | None = None, managers: list[str] | None = None
+) -> Team:
+    """Create the team if it is new, then replace its agents and/or managers (None keeps a list)."""
+    if session.scalar(select(TeamRow.id).where(TeamRow.name == name)) is None:
+        create_team(session, name)
+    return set_members(session, name, agents, managers)
+
+
 def list_teams(session: Session) -> list[Team]:
     return [_team(session, row) for row in session.scalars(select(TeamRow).order_by(TeamRow.name))]
 

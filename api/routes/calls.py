@@ -30,6 +30,7 @@ from ..auth import (
     admin_only,
     call_scope,
     ensure_visible,
+    origin,
     reader,
     record_access,
     uploader,
@@ -192,7 +193,7 @@ def get_call(request: Request, call_id: str, key: ApiKey = Depends(reader)) -> C
 @router.delete("/{call_id}", status_code=204, responses=ERRORS)
 def delete_call(request: Request, call_id: str, key: ApiKey = Depends(admin_only)) -> Response:
     """Delete the call, its transcript, index entries, voiceprints and audio; 409 under a legal hold."""
-    _services(request).ingestor.delete(call_id, actor(key), request.client.host if request.client else "")
+    _services(request).ingestor.delete(call_id, actor(key), origin(request))
     return Response(status_code=204)
 
 

@@ -20,15 +20,11 @@ from storage.calls import get_call
 from storage.lifecycle import customer_reference, forget_customer
 from storage.retention import due
 
-from ..auth import actor, admin_only, reviewer
+from ..auth import actor, admin_only, origin, reviewer
 from ..schemas import ErrorOut, RowId
 
 router = APIRouter(prefix="/v1", tags=["compliance"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
-
-
-def _origin(request: Request) -> str:
-    return request.client.host if request.client else ""
 
 
 class HoldIn(BaseModel):
@@ -73,7 +69,7 @@ def place_hold(body: HoldIn, request: Request, key: ApiKey = Depends(reviewer)) 
             "hold.place",
             target,
             {"hold": hold.id, "reason": body.reason},
-            _origin(request),
+            origin(request),
         )
     return _hold_out(hold)
 
@@ -88,7 +84,7 @@ def list_holds(request: Request, active: bool = True, key: ApiKey = Depends(revi
 def release_hold(hold_id: RowId, request: Request, key: ApiKey = Depends(reviewer)) -> HoldOut:
     with request.app.state.services.db.session() as session:
         hold = holds.release_hold(session, hold_id, actor(key))
-        audit.record(session, actor(key), "hold.release", str(hold_id), {}, _origin(request))
+        audit.record(session, actor(key), "hold.release", str(hold_id), {}, origin(request))
     return _hold_out(hold)
 
 
@@ -98,7 +94,7 @@ def forget(customer_number: str, request: Request, key: ApiKey = Depends(admin_o
     voiceprints) is deleted, except calls under a legal hold; the report says which were which."""
     services = request.app.state.services
     return forget_customer(
-        services.db, services.objects, customer_number, actor(key), _origin(request)
+        services.db, services.objects, customer_number, actor(key), origin(request)
     ).as_dict()
 
 
@@ -151,7 +147,7 @@ def export_audit(
     db = request.app.state.services.db
     with db.session() as session:
         audit.record(
-            session, actor(key), "audit.export", "", {k: v for k, v in filters.items() if v}, _origin(request)
+            session, actor(key), "audit.export", "", {k: v for k, v in filters.items() if v}, origin(request)
         )
 
     def rows() -> Iterator[str]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.api_keys import ApiKey
@@ -20,7 +21,7 @@ from transcribe.reanalyse import caller_history
 from transcribe.rules.loader import RuleError, parse_rule
 from transcribe.rules.model import Rule
 
-from ..auth import actor, call_scope, ensure_visible, flag_reviewer, reviewer
+from ..auth import actor, call_scope, ensure_visible, flag_reviewer, origin, reviewer
 from ..schemas import ErrorOut, FlagOut
 
 router = APIRouter(prefix="/v1", tags=["flags"])
@@ -103,16 +104,14 @@ def get_flags(
     return [FlagOut.of(f) for f in flags]
 
 
-def _review(request: Request, key: ApiKey, flag_id: int, body: FlagReview) -> FlagOut:
-    with request.app.state.services.db.session() as session:
-        ensure_visible(request, key, flag_agent(session, flag_id))
-        flag = review_flag(session, flag_id, body.state, body.comment, actor(key), body.assigned_to)
-        changes = body.model_dump(exclude_none=True, exclude={"ids"})
-        origin = request.client.host if request.client else ""
-        audit.record(
-            session, actor(key), "flag.review", str(flag_id), {"call": flag.call_id, **changes}, origin
-        )
-        return FlagOut.of(flag)
+def _review(session: Session, request: Request, key: ApiKey, flag_id: int, body: FlagReview) -> FlagOut:
+    ensure_visible(request, key, flag_agent(session, flag_id))
+    flag = review_flag(session, flag_id, body.state, body.comment, actor(key), body.assigned_to)
+    changes = body.model_dump(exclude_none=True, exclude={"ids"})
+    audit.record(
+        session, actor(key), "flag.review", str(flag_id), {"call": flag.call_id, **changes}, origin(request)
+    )
+    return FlagOut.of(flag)
 
 
 @router.patch("/flags/{flag_id}", response_model=FlagOut, responses=ERRORS)
@@ -123,16 +122,15 @@ def patch_flag(
     key: ApiKey = Depends(flag_reviewer),
 ) -> FlagOut:
     """Confirm or dismiss a flag with a comment, or assign it; recorded on the flag and in the audit."""
-    return _review(request, key, flag_id, body)
+    with request.app.state.services.db.session() as session:
+        return _review(session, request, key, flag_id, body)
 
 
 @router.post("/flags/bulk", response_model=list[FlagOut], responses=ERRORS)
 def bulk_review(request: Request, body: BulkReview, key: ApiKey = Depends(flag_reviewer)) -> list[FlagOut]:
-    """The same review for many flags at once: every flag is checked first, so all change or none."""
+    """The same review for many flags at once, in one transaction: all change or none."""
     with request.app.state.services.db.session() as session:
-        for flag_id in body.ids:
-            ensure_visible(request, key, flag_agent(session, flag_id))
-    return [_review(request, key, flag_id, body) for flag_id in dict.fromkeys(body.ids)]
+        return [_review(session, request, key, flag_id, body) for flag_id in dict.fromkeys(body.ids)]
 
 
 @router.get("/rules", response_model=list[RuleOut], dependencies=[Depends(reviewer)])

@@ -13,9 +13,17 @@ from pydantic import BaseModel, Field
 from storage import audit
 from storage import calls as call_records
 from storage.api_keys import ApiKey
-from storage.qa import Criterion, add_review, agent_reviews, call_reviews, create_scorecard, list_scorecards
+from storage.qa import (
+    Criterion,
+    Scorecard,
+    add_review,
+    agent_reviews,
+    call_reviews,
+    create_scorecard,
+    list_scorecards,
+)
 
-from ..auth import actor, admin_only, ensure_visible, qa_reviewer, reader
+from ..auth import actor, admin_only, ensure_visible, origin, qa_reviewer, reader
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["qa"])
@@ -63,18 +71,18 @@ class ReviewOut(BaseModel):
     created_at: datetime
 
 
-def _origin(request: Request) -> str:
-    return request.client.host if request.client else ""
+def _card_out(card: Scorecard) -> ScorecardOut:
+    return ScorecardOut(
+        id=card.id, name=card.name, criteria=[asdict(c) for c in card.criteria], active=card.active
+    )
 
 
 @router.post("/scorecards", status_code=201, response_model=ScorecardOut, responses=ERRORS)
 def add_scorecard(body: ScorecardIn, request: Request, key: ApiKey = Depends(admin_only)) -> ScorecardOut:
     with request.app.state.services.db.session() as session:
         card = create_scorecard(session, body.name, [Criterion(**c.model_dump()) for c in body.criteria])
-        audit.record(session, actor(key), "scorecard.create", card.name, body.model_dump(), _origin(request))
-    return ScorecardOut(
-        id=card.id, name=card.name, criteria=[asdict(c) for c in card.criteria], active=card.active
-    )
+        audit.record(session, actor(key), "scorecard.create", card.name, body.model_dump(), origin(request))
+    return _card_out(card)
 
 
 @router.get(
@@ -83,10 +91,7 @@ def add_scorecard(body: ScorecardIn, request: Request, key: ApiKey = Depends(adm
 def scorecards(request: Request) -> list[ScorecardOut]:
     with request.app.state.services.db.session() as session:
         cards = list_scorecards(session)
-    return [
-        ScorecardOut(id=c.id, name=c.name, criteria=[asdict(x) for x in c.criteria], active=c.active)
-        for c in cards
-    ]
+    return [_card_out(card) for card in cards]
 
 
 @router.post("/calls/{call_id}/reviews", status_code=201, response_model=ReviewOut, responses=ERRORS)
@@ -106,7 +111,7 @@ def review_call(
         )
         audit.record(
             session, actor(key), "qa.review", call_id, {"scorecard": body.scorecard_id, "score": review.score},
-            _origin(request),
+            origin(request),
         )  # fmt: skip
     return ReviewOut(**asdict(review))
 

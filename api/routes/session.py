@@ -23,7 +23,7 @@ from storage.users import (
     sign_out,
 )
 
-from ..auth import SESSION_COOKIE, actor, admin_only
+from ..auth import SESSION_COOKIE, actor, admin_only, origin
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/v1", tags=["session"])
@@ -60,10 +60,6 @@ class NewUser(Credentials):
     agent_id: str | None = Field(None, max_length=128, description="An agent user's telephony agent id")
 
 
-def _origin(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def _user_out(user: User) -> UserOut:
     return UserOut(**asdict(user))
 
@@ -72,7 +68,7 @@ def _user_out(user: User) -> UserOut:
 def sign_in_route(body: Credentials, request: Request, response: Response) -> SessionOut:
     """Sign in with a username and password; the session is an HttpOnly cookie."""
     services = request.app.state.services
-    failures_key = f"callrec:sign-in-failures:{_origin(request)}:{body.username}"
+    failures_key = f"callrec:sign-in-failures:{origin(request)}:{body.username}"
     try:
         failures = int(services.redis.get(failures_key) or 0)
     except RedisError:
@@ -80,10 +76,10 @@ def sign_in_route(body: Credentials, request: Request, response: Response) -> Se
     if failures >= FAILURES_ALLOWED:
         raise HTTPException(429, f"too many wrong passwords; try again in {FAILURE_WINDOW_S // 60} minutes")
     with services.db.session() as session:
-        result = sign_in(session, body.username, body.password, _origin(request))
+        result = sign_in(session, body.username, body.password, origin(request))
         audit.record(
             session, f"user {body.username}", "session.sign_in", body.username,
-            {"ok": result is not None}, _origin(request),
+            {"ok": result is not None}, origin(request),
         )  # fmt: skip
     if result is None:
         try:
@@ -123,7 +119,7 @@ def sign_out_route(request: Request, response: Response) -> None:
             sign_out(session, token)
             if signed_in:
                 audit.record(
-                    session, f"user {signed_in.user.username}", "session.sign_out", "", {}, _origin(request)
+                    session, f"user {signed_in.user.username}", "session.sign_out", "", {}, origin(request)
                 )
     response.delete_cookie(SESSION_COOKIE)
 
@@ -132,7 +128,7 @@ def sign_out_route(request: Request, response: Response) -> None:
 def add_user(body: NewUser, request: Request, key: ApiKey = Depends(admin_only)) -> UserOut:
     with request.app.state.services.db.session() as session:
         user = create_user(session, body.username, body.password, body.role, body.display_name, body.agent_id)
-        audit.record(session, actor(key), "user.create", user.username, {"role": user.role}, _origin(request))
+        audit.record(session, actor(key), "user.create", user.username, {"role": user.role}, origin(request))
     return _user_out(user)
 
 
@@ -147,5 +143,5 @@ def disable(username: str, request: Request, key: ApiKey = Depends(admin_only)) 
     """Disable a user; their sessions end at once."""
     with request.app.state.services.db.session() as session:
         user = disable_user(session, username)
-        audit.record(session, actor(key), "user.disable", username, {}, _origin(request))
+        audit.record(session, actor(key), "user.disable", username, {}, origin(request))
     return _user_out(user)

@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from storage import audit
 from storage.api_keys import ApiKey
-from storage.teams import Team, TeamNotFound, create_team, delete_team, list_teams, set_members
+from storage.teams import Team, delete_team, list_teams, put_team
 
-from ..auth import actor, admin_only
+from ..auth import actor, admin_only, origin
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/v1/teams", tags=["teams"])
@@ -41,16 +41,13 @@ def teams(request: Request) -> list[TeamOut]:
 
 
 @router.put("/{name}", response_model=TeamOut, responses=ERRORS)
-def put_team(name: str, body: TeamIn, request: Request, key: ApiKey = Depends(admin_only)) -> TeamOut:
+def set_team(name: str, body: TeamIn, request: Request, key: ApiKey = Depends(admin_only)) -> TeamOut:
     """Create the team, or replace its agents and/or managers."""
     with request.app.state.services.db.session() as session:
-        try:
-            set_members(session, name)
-        except TeamNotFound:
-            create_team(session, name)
-        team = set_members(session, name, body.agents, body.managers)
-        origin = request.client.host if request.client else ""
-        audit.record(session, actor(key), "team.set", name, body.model_dump(exclude_none=True), origin)
+        team = put_team(session, name, body.agents, body.managers)
+        audit.record(
+            session, actor(key), "team.set", name, body.model_dump(exclude_none=True), origin(request)
+        )
     return _out(team)
 
 
@@ -58,7 +55,5 @@ def put_team(name: str, body: TeamIn, request: Request, key: ApiKey = Depends(ad
 def remove_team(name: str, request: Request, key: ApiKey = Depends(admin_only)) -> Response:
     with request.app.state.services.db.session() as session:
         delete_team(session, name)
-        audit.record(
-            session, actor(key), "team.delete", name, {}, request.client.host if request.client else ""
-        )
+        audit.record(session, actor(key), "team.delete", name, {}, origin(request))
     return Response(status_code=204)
