@@ -7,8 +7,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
+from faster_whisper.vad import VadOptions
 
 from storage.records import Word
 
@@ -89,6 +91,14 @@ class Transcriber:
         )
         self.default = self.model_for(None)
 
+    @property
+    def vad_options(self) -> VadOptions:
+        return VadOptions(
+            threshold=self.settings.vad_threshold,
+            speech_pad_ms=self.settings.vad_speech_pad_ms,
+            min_silence_duration_ms=self.settings.vad_min_silence_ms,
+        )
+
     def _batched(self, model: LoadedModel) -> BatchedInferencePipeline:
         if id(model) not in self._pipelines:
             self._pipelines[id(model)] = BatchedInferencePipeline(model.whisper)
@@ -123,7 +133,10 @@ class Transcriber:
         if not model.is_multilingual:
             return "en", 1.0
         _, _, ranked = model.whisper.detect_language(
-            audio=samples, vad_filter=self.settings.vad, language_detection_segments=2
+            audio=samples,
+            vad_filter=self.settings.vad,
+            vad_parameters=self.vad_options,
+            language_detection_segments=2,
         )
         candidates = [(lang, prob) for lang, prob in ranked if not allowed or lang in allowed]
         return max(candidates, key=lambda item: item[1]) if candidates else (ranked[0][0], ranked[0][1])
@@ -161,11 +174,14 @@ class Transcriber:
         vocabulary: Sequence[str],
     ) -> list[AsrSegment]:
         duration = len(samples) / SAMPLE_RATE
+        # Temperature fallback samples at random: seeded, the same recording gives the same transcript.
+        ctranslate2.set_random_seed(self.settings.decode_seed)
         options: dict = dict(
             language=language,
             beam_size=self.settings.beam_size,
             word_timestamps=True,
             vad_filter=self.settings.vad,
+            vad_parameters=self.vad_options,
             # Conditioning on earlier text is what turns one misheard phrase on a noisy line into a loop.
             condition_on_previous_text=False,
             # Names and products the model should expect, given to the decoder as a prompt.

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from storage.records import Transcript
+from storage.records import Transcript, Word
 
 from .asr import AsrSegment, Transcriber
 from .assemble import ChannelResult, assemble_segments
 from .audio import Audio
-from .diarize import Diarization
+from .diarize import Diarization, speech_regions
 from .repetition import trim_repetition_loops
 from .speakers import assemble_mono, mono_roles
 
@@ -56,13 +56,31 @@ def overall(stage: str, fraction: float) -> float:
     return low + (high - low) * fraction
 
 
-def is_duplicate_stereo(audio: Audio, tolerance: float = 1e-3) -> bool:
-    """A "stereo" file whose two channels carry the same mix is really mono."""
+# A "stereo" recording whose channels carry one mix: both sides after a lossy codec or a recorder's
+# per-side gain measured 0.9996 correlation and -31 dB difference energy; two real sides of a call,
+# even with echo or crosstalk, stay far below 0.9 and above -10 dB.
+SAME_MIX_CORRELATION = 0.98
+SAME_MIX_DIFFERENCE_DB = -20.0
+
+
+def is_mono_in_stereo(audio: Audio) -> bool:
+    """Both channels carry the same mix (up to gain): the call is mono in a stereo file, and
+    transcribing each side would give every word twice, once as agent and once as customer."""
     if not audio.is_stereo:
         return False
-    left, right = audio.channels
-    scale = max(float(np.max(np.abs(left))), float(np.max(np.abs(right))), 1e-9)
-    return float(np.max(np.abs(left - right))) / scale < tolerance
+    left, right = (c.astype(np.float64) for c in audio.channels)
+    left_energy, right_energy = float(left @ left), float(right @ right)
+    if min(left_energy, right_energy) <= 1e-9 * max(left_energy, right_energy, 1e-12):
+        return False  # one side silent: a one-sided call, not a mix
+    cross = float(left @ right)
+    correlation = cross / np.sqrt(left_energy * right_energy)
+    # What is left of the louder side once the other, best scaled, is taken away.
+    louder, quieter, quieter_energy = (
+        (left, right, right_energy) if left_energy >= right_energy else (right, left, left_energy)
+    )
+    residual = louder - (cross / quieter_energy) * quieter
+    difference_db = 10 * np.log10(max(float(residual @ residual), 1e-20) / max(left_energy, right_energy))
+    return correlation >= SAME_MIX_CORRELATION and difference_db <= SAME_MIX_DIFFERENCE_DB
 
 
 def drop_silent_segments(
@@ -81,6 +99,79 @@ def drop_silent_segments(
         if 20 * np.log10(max(rms, 1e-10)) > floor_dbfs:
             kept.append(segment)
     return tuple(kept)
+
+
+# Whisper stretches a segment over the silence between two bursts of speech (on a two-channel call,
+# over the other side's whole turn); a gap this long between words starts a new segment.
+PAUSE_S = 1.0
+
+
+def split_at_pauses(segments: Sequence[AsrSegment], pause_s: float = PAUSE_S) -> tuple[AsrSegment, ...]:
+    """Segments cut where their words stop for `pause_s` or more, each spanning only its own words."""
+    out = []
+    for segment in segments:
+        if not segment.words:
+            out.append(segment)
+            continue
+        runs: list[list[Word]] = [[segment.words[0]]]
+        for word in segment.words[1:]:
+            if word.start - runs[-1][-1].end >= pause_s:
+                runs.append([word])
+            else:
+                runs[-1].append(word)
+        if len(runs) == 1:
+            out.append(AsrSegment(segment.words[0].start, segment.words[-1].end, segment.text, segment.words))
+            continue
+        out += [AsrSegment(r[0].start, r[-1].end, " ".join(w.word for w in r), tuple(r)) for r in runs]
+    return tuple(out)
+
+
+def clip_words_to_speech(
+    segments: Sequence[AsrSegment], regions: Sequence[tuple[float, float]]
+) -> tuple[AsrSegment, ...]:
+    """Word times clipped to the speech region each word overlaps most. Whisper's word times drift by up
+    to a second at the edges of speech (into the other side's turn on a two-channel call); the voice
+    activity detector's regions are exact to a tenth of a second."""
+    if not regions:
+        return tuple(segments)
+    out = []
+    for segment in segments:
+        if not segment.words:
+            out.append(segment)
+            continue
+        words = []
+        for word in segment.words:
+            best = max(regions, key=lambda r: min(word.end, r[1]) - max(word.start, r[0]))
+            if min(word.end, best[1]) - max(word.start, best[0]) > 0:
+                start, end = max(word.start, best[0]), min(word.end, best[1])
+                word = Word(round(start, 3), round(max(end, start), 3), word.word, word.probability)
+            words.append(word)
+        out.append(AsrSegment(words[0].start, words[-1].end, segment.text, tuple(words)))
+    return tuple(out)
+
+
+def extend_to_speech(
+    segments: Sequence[AsrSegment], regions: Sequence[tuple[float, float]]
+) -> tuple[AsrSegment, ...]:
+    """Each segment's span widened to the speech regions its first and last words are in (a turn starts
+    with a breath or a sound Whisper gives no word), never into the neighbouring segments."""
+    ordered = sorted(segments, key=lambda s: s.start)
+    out: list[AsrSegment] = []
+    for index, segment in enumerate(ordered):
+        before = ordered[index - 1].end if index else 0.0
+        after = ordered[index + 1].start if index + 1 < len(ordered) else float("inf")
+        start = min((r[0] for r in regions if r[0] <= segment.start <= r[1]), default=segment.start)
+        end = max((r[1] for r in regions if r[0] <= segment.end <= r[1]), default=segment.end)
+        start, end = max(start, before, out[-1].end if out else 0.0), min(end, after)
+        out.append(
+            AsrSegment(
+                round(min(start, segment.start), 3),
+                round(max(end, segment.end), 3),
+                segment.text,
+                segment.words,
+            )
+        )
+    return tuple(out)
 
 
 # Below this probability a side's own detection is not trusted over the other side's (a side that
@@ -112,7 +203,7 @@ def transcribe_audio(
 ) -> Transcript:
     """detect_language -> transcribe (per channel) -> assign speakers and roles (mono: diarize first)."""
     channels: list[tuple[int | None, np.ndarray]]
-    if audio.is_stereo and not is_duplicate_stereo(audio):
+    if audio.is_stereo and not is_mono_in_stereo(audio):
         channels = [(index, samples) for index, samples in enumerate(audio.channels)]
     else:
         channels = [(None, audio.channels[0])]
@@ -131,7 +222,9 @@ def transcribe_audio(
 
         recognised = transcriber.transcribe(samples, languages[position], on_progress, options.vocabulary)
         heard = drop_silent_segments(recognised, samples, audio.sample_rate)
-        results.append(ChannelResult(channel, trim_repetition_loops(heard), languages[position]))
+        regions = speech_regions(samples, audio.sample_rate)
+        timed = split_at_pauses(clip_words_to_speech(trim_repetition_loops(heard), regions))
+        results.append(ChannelResult(channel, extend_to_speech(timed, regions), languages[position]))
     timings.measure("transcribe", started)
     # The call's language is the one most of its words were heard in.
     words = {lang: 0 for lang in languages}

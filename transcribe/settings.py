@@ -28,10 +28,14 @@ class TranscribeSettings(BaseSettings):
     # Calls longer than this are recognised in pieces of at most this many seconds, cut at pauses, so
     # memory stays bounded on two-hour calls. 0: in one piece.
     chunk_s: float = 600.0
-    # Silero VAD before recognition. Off by default: on 8 kHz telephone channels it cut words at the
-    # edges of speech (en_billing_dispute, base: "I want charges right" with VAD, "I was charged twice"
-    # without), and the silence guard in the pipeline removes what Whisper invents over silence.
-    vad: bool = False
+    # Recognition decodes the speech regions Silero VAD finds, not fixed 30 s windows: on real calls
+    # fixed windows skipped whole turns and stretched word times across the other side's speech
+    # (bench/accuracy.py). Threshold, padding and the silence that ends a region are tunable here.
+    vad: bool = True
+    vad_threshold: float = 0.5
+    vad_speech_pad_ms: int = 400
+    vad_min_silence_ms: int = 2000
+    decode_seed: int = 0  # seeds temperature-fallback sampling: one recording, one transcript
     hub_enabled: bool = False  # allow Hugging Face downloads; call audio still never leaves the premises
     cache_dir: Path = Path.home() / ".cache" / "callrec"
     # The operator's own rule packs (YAML), loaded after the built-in ones; ids must not repeat.

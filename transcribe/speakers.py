@@ -38,9 +38,14 @@ def split_by_speaker(
                 runs[-1][1].append(word)
             else:
                 runs.append((speaker, [word]))
-        for speaker, words in runs:
+        if len(runs) == 1:  # one speaker: the segment keeps its span (widened to its speech)
+            out.append((runs[0][0], segment))
+            continue
+        for position, (speaker, words) in enumerate(runs):
             text = " ".join(w.word.strip() for w in words if w.word.strip())
-            out.append((speaker, AsrSegment(words[0].start, words[-1].end, text, tuple(words))))
+            start = segment.start if position == 0 else words[0].start
+            end = segment.end if position == len(runs) - 1 else words[-1].end
+            out.append((speaker, AsrSegment(start, end, text, tuple(words))))
     return out
 
 

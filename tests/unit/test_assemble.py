@@ -4,7 +4,7 @@ from storage.records import Word
 from transcribe.asr import AsrSegment
 from transcribe.assemble import ChannelResult, assemble_segments
 from transcribe.audio import Audio
-from transcribe.pipeline import drop_silent_segments, is_duplicate_stereo
+from transcribe.pipeline import drop_silent_segments, is_mono_in_stereo
 
 
 def seg(start, end, text):
@@ -37,8 +37,8 @@ def test_channel_without_a_configured_role_is_other():
 
 def test_stereo_with_identical_channels_is_detected():
     tone = np.sin(np.linspace(0, 100, 16000)).astype(np.float32)
-    assert is_duplicate_stereo(Audio((tone, tone.copy())))
-    assert not is_duplicate_stereo(Audio((tone, np.zeros_like(tone))))
+    assert is_mono_in_stereo(Audio((tone, tone.copy())))
+    assert not is_mono_in_stereo(Audio((tone, np.zeros_like(tone))))
 
 
 def test_segments_over_digital_silence_are_dropped():
