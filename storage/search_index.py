@@ -23,7 +23,7 @@ from .records import CallHits, SearchHit
 from .search_query import AnyOf, Clause, Phrase, Query, Word, parse_query
 from .segment_keys import CALL_SHIFT, ROLE_SHIFT, role_code
 from .tables import CallRow, SearchTermRow, SegmentRow
-from .terms import query_forms, word_forms
+from .terms import is_prefixing_word, query_forms, word_forms
 from .text import normalize
 from .times import as_utc
 
@@ -102,6 +102,9 @@ class _Compiler:
         if isinstance(clause, AnyOf):
             return "(" + " OR ".join(self.fts5(option) for option in clause.options) + ")"
         if isinstance(clause, Phrase):
+            if has_prefixed_forms(clause):
+                # Every word among the segment's forms; adjacency is checked on the segment's words.
+                return " AND ".join(f'search_forms : "{w}"' for w in clause.words)
             return 'text_normalized : "' + " ".join(clause.words) + '"'
         if clause.prefix:
             return f'search_forms : "{clause.text}" *'
@@ -120,6 +123,9 @@ class _Compiler:
         if isinstance(clause, AnyOf):
             return "(" + " OR ".join(self.tsquery(option) for option in clause.options) + ")"
         name = f"q{len(self.params)}"
+        if isinstance(clause, Phrase) and has_prefixed_forms(clause):
+            self.params[name] = " & ".join(f"'{w}'" for w in clause.words)
+            return f"(segments.forms_tsv @@ CAST(:{name} AS tsquery))"
         if isinstance(clause, Phrase):
             self.params[name] = " <-> ".join(f"'{w}'" for w in clause.words)
             if len(clause.words) == 1:
@@ -203,7 +209,7 @@ class _Compiler:
             return {
                 j
                 for i in range(len(tokens) - size + 1)
-                if tuple(tokens[i : i + size]) == clause.words
+                if all(phrase_word_matches(w, t) for w, t in zip(clause.words, tokens[i : i + size], strict=True))
                 for j in range(i, i + size)
             }
         if clause.prefix:
@@ -226,6 +232,17 @@ class _Compiler:
         if any(self.matched_tokens(clause, tokens) for clause in query.excluded):
             return None
         return matched
+
+
+def has_prefixed_forms(phrase: Phrase) -> bool:
+    """A phrase with Hebrew or Arabic words: those match their prefixed forms, as single words do."""
+    return any(is_prefixing_word(word) for word in phrase.words)
+
+
+def phrase_word_matches(word: str, token: str) -> bool:
+    """In a phrase, English words are exact; Hebrew and Arabic ones also match with attached prefixes
+    ("כרטיס האשראי" in "בכרטיס האשראי", "مبلغ مرتين" in "المبلغ مرتين")."""
+    return token == word or (is_prefixing_word(word) and word in word_forms(token))
 
 
 def _tokens_of_words(words: list[str]) -> tuple[list[str], list[int]]:
@@ -429,4 +446,7 @@ def search(
         page, total = _ranked_calls(session, compiler, parsed, order, limit, offset)
     hits = _hits(session, compiler, parsed, [call_id for call_id, _ in page], hits_per_call) if page else {}
     results = [CallHits(call_id=call_id, score=score, hits=tuple(hits[call_id])) for call_id, score in page]
-    return SearchPage(results, total, fuzzy=parsed.has_fuzzy and bool(total))
+    # A prefixed-form phrase is narrowed by the engines to segments holding all its words; a call whose
+    # segments hold them apart (checked word by word above) is no answer.
+    kept = [r for r in results if r.hits]
+    return SearchPage(kept, total - (len(results) - len(kept)), fuzzy=parsed.has_fuzzy and bool(total))

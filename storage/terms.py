@@ -4,7 +4,8 @@ Indexing stores, per word, the word itself plus:
 - Hebrew: the word without its attached prefixes (ו ה ב כ ל מ ש, up to three): בחשבון -> חשבונ;
 - Arabic: without و/ف, ب/ك/ل and ال (and لل): وبالحساب -> بالحساب, الحساب, حساب;
 - English: its Snowball stem: charged, charges -> charg.
-Queries are not stripped: "חשבון" finds "בחשבון", while "בחשבון" finds only that prefixed form. A
+Queries are not stripped: "חשבון" finds "בחשבון", while "בחשבון" finds only that prefixed form; the
+words of a phrase likewise ("כרטיס האשראי" finds "בכרטיס האשראי"). A
 remainder must keep three letters, so short words are not matched inside longer ones (לך is not מלך).
 """
 
@@ -63,6 +64,11 @@ def word_forms(word: str) -> tuple[str, ...]:
     elif _ARABIC_WORD.match(word):
         forms.extend(arabic_stems(word))
     return tuple(dict.fromkeys(forms))
+
+
+def is_prefixing_word(word: str) -> bool:
+    """Hebrew and Arabic attach prefixes (and the article) to the word itself."""
+    return bool(_HEBREW_WORD.match(word) or _ARABIC_WORD.match(word))
 
 
 def query_forms(word: str) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ CORPUS = {
     "h6": ("customer", "תודה רבה על העזרה", "inbound", "noa", 6),
     "h7": ("agent", "הכסף הוחזר לכרטיס", "inbound", "noa", 7),
     "h8": ("customer", "שלחתי צ'ק בדואר", "inbound", "noa", 8),
+    "h9": ("customer", "חייבו אותי פעמיים בכרטיס האשראי", "inbound", "noa", 9),
     "a1": ("customer", "أريد التحقق من الحساب", "inbound", "sara", 1),
     "a2": ("customer", "تم خصم المبلغ مرتين من حسابي", "inbound", "sara", 2),
     "a3": ("agent", "سأتحقق وبالحساب الآن", "inbound", "sara", 3),
@@ -73,6 +74,15 @@ LABELLED = {
     "12345": {"a6"},  # Arabic-Indic digits
     "شكرا": {"a8"},
     "حساب speaker:customer": {"a1"},
+    # Phrases: Hebrew and Arabic words match their prefixed forms, in order and side by side.
+    '"כרטיס האשראי"': {"h9"},  # בְּ on the first word
+    '"כרטיס אשראי"': {"h9"},  # הָ on the second
+    '"פעמיים כרטיס"': {"h9"},
+    '"כרטיס פעמיים"': set(),  # both words, but not in this order
+    '"אותי כרטיס"': set(),  # both words, but not side by side
+    '"مبلغ مرتين"': {"a2"},  # ال on the first word
+    '"المبلغ مرتين"': {"a2"},
+    '"مرتين مبلغ"': set(),
 }
 
 
