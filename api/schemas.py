@@ -71,11 +71,20 @@ class CallOut(BaseModel):
     transcript_edited_at: datetime | None
     redaction: dict[str, Any] | None  # {"found": {"card": 1}, "audio": "tone", "windows": [[s, e]]}
     has_original: bool  # the unredacted audio is kept (admins: GET .../audio?original=true)
+    confidence: dict[str, Any] | None = Field(
+        None, description="How far the transcript can be trusted: score 0-1 and, when low, the reasons"
+    )
+    mono_in_stereo: bool = Field(False, description="Both channels of the recording carried the same mix")
+    needs_listen: str | None = Field(
+        None, description="Rules were withheld on an untrusted transcript: a person should listen (why)"
+    )
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, call: Call, flags: list[Flag] | None = None) -> CallOut:
+    def of(cls, call: Call, flags: list[Flag] | None = None, sees_review: bool = True) -> CallOut:
+        """`sees_review`: false for agents, who see neither flags nor what rules were withheld."""
+        analysis = call.characteristics or {}
         return cls(
             id=call.id,
             status=call.status.value,
@@ -114,6 +123,9 @@ class CallOut(BaseModel):
                 else None
             ),
             has_original=bool(call.original_audio_key),
+            confidence=analysis.get("confidence"),
+            mono_in_stereo=bool(analysis.get("mono_in_stereo")),
+            needs_listen=call.listen_reason if sees_review else None,
             created_at=call.created_at,
             updated_at=call.updated_at,
         )
@@ -144,6 +156,7 @@ class SegmentOut(BaseModel):
     channel: int | None
     text: str
     overlapped: bool = Field(False, description="Part of it was said while another speaker talked")
+    confidence: float | None = Field(None, description="Mean probability of its words (0-1)")
     words: list[WordOut]
 
 
@@ -158,6 +171,9 @@ class SpeakerOut(BaseModel):
     role: str
     channel: int | None
     language: str | None = Field(None, description="The language heard on this speaker's channel")
+    language_probability: float | None = Field(
+        None, description="How sure language identification was (0-1); null when the language was given"
+    )
     role_source: str = Field(
         "channel",
         description="What decided the role: channel, agent_voiceprint, first_speaker, single_speaker, "

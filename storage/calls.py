@@ -60,6 +60,7 @@ def to_call(row: CallRow) -> Call:
         transcript_edited_at=_aware(row.transcript_edited_at),
         redaction=row.redaction,
         original_audio_key=row.original_audio_key or "",
+        listen_reason=row.listen_reason,
     )
 
 
@@ -144,6 +145,7 @@ class CallFilter:
     metrics: tuple[tuple[str, str, float], ...] = ()
     # The caller's scope (storage/teams.py): only calls of these agents; None means no limit.
     agent_ids: frozenset[str] | None = None
+    needs_listen: bool | None = None  # marked for a person to listen (rules withheld), or not
 
 
 _METRIC_OPERATORS = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "==": "__eq__"}
@@ -166,6 +168,9 @@ def list_calls(
             query = query.where(column == value)
     if where.agent_ids is not None:
         query = query.where(CallRow.agent_id.in_(sorted(where.agent_ids)))
+    if where.needs_listen is not None:
+        marked = CallRow.listen_reason.is_not(None)
+        query = query.where(marked if where.needs_listen else ~marked)
     if where.created_after:
         query = query.where(CallRow.created_at >= as_utc(where.created_after))
     if where.created_before:
@@ -221,6 +226,11 @@ def set_progress(session: Session, call_id: str, stage: str, progress: float) ->
 def mark_done(session: Session, call_id: str) -> None:
     _set(session, call_id, status=CallStatus.DONE.value, progress=1.0, stage="done", error=None)
     record_event(session, "call.done", {"call": call_summary(get_call(session, call_id))})
+
+
+def set_listen_reason(session: Session, call_id: str, reason: str | None) -> None:
+    """Mark the call for a person to listen (rules withheld on an untrusted transcript), or clear it."""
+    _set(session, call_id, listen_reason=reason[:4000] if reason else None)
 
 
 def mark_failed(session: Session, call_id: str, reason: str) -> None:

@@ -39,6 +39,8 @@ class Speaker:
     role_source: str = "channel"
     # The language heard on the speaker's channel (stereo calls detect it per side); None when unknown.
     language: str | None = None
+    # How sure language identification was (0-1); None when the language was given, not identified.
+    language_probability: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,7 @@ class Call:
     transcript_edited_at: datetime | None = None
     redaction: dict[str, Any] | None = None  # {"found": {"card": 1}, "audio": "tone", ...}
     original_audio_key: str = ""  # the unredacted recording, kept only when settings say so
+    listen_reason: str | None = None  # a person should listen: the transcript is not trusted (why)
 
     @property
     def has_audio(self) -> bool:

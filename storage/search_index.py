@@ -209,7 +209,9 @@ class _Compiler:
             return {
                 j
                 for i in range(len(tokens) - size + 1)
-                if all(phrase_word_matches(w, t) for w, t in zip(clause.words, tokens[i : i + size], strict=True))
+                if all(
+                    phrase_word_matches(w, t) for w, t in zip(clause.words, tokens[i : i + size], strict=True)
+                )
                 for j in range(i, i + size)
             }
         if clause.prefix:

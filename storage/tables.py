@@ -77,6 +77,8 @@ class CallRow(Base):
     transcript_edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Personal data found and redacted ({"card": 1, ...}); the unredacted audio's key when kept.
     redaction: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set when rules were withheld because the transcript is not trusted: why, and which rules.
+    listen_reason: Mapped[str | None] = mapped_column(Text)
     original_audio_key: Mapped[str] = mapped_column(String(512), default="", server_default="")
     audio_expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

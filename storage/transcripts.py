@@ -52,6 +52,7 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
             "channel": s.channel,
             "role_source": s.role_source,
             "language": s.language,
+            "language_probability": s.language_probability,
         }
         for s in transcript.speakers
     ]
@@ -81,6 +82,7 @@ def load_transcript(session: Session, call_id: str) -> Transcript:
             channel=s.get("channel"),
             role_source=s.get("role_source", "channel"),
             language=s.get("language"),
+            language_probability=s.get("language_probability"),
         )
         for s in call.speakers or []
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from storage.flags import RaisedFlag
@@ -11,6 +11,7 @@ from storage.records import Call, Transcript
 
 from .audio import Audio
 from .characteristics import measure
+from .confidence import Confidence, transcript_confidence
 from .rules.evaluate import CallFacts, evaluate
 from .rules.model import Evidence, Rule, history_conditions
 
@@ -55,6 +56,57 @@ def history_facts(
     return facts
 
 
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the rules concluded: flags raised, and those withheld because the transcript cannot be
+    trusted for them (the call goes to a person to listen instead)."""
+
+    flags: list[RaisedFlag]
+    withheld: list[str]  # rule ids
+    confidence: Confidence
+
+    @property
+    def listen_reason(self) -> str | None:
+        if not self.withheld:
+            return None
+        why = ", ".join(self.confidence.reasons) or f"confidence {self.confidence.score:.2f}"
+        return f"transcript not trusted ({why}); withheld: {', '.join(self.withheld)}"
+
+
+def is_trusted_for(rule: Rule, confidence: Confidence) -> bool:
+    """An absence ("never said the disclosure") is only evidence on a transcript that can be trusted;
+    a rule may ask for a minimum confidence of its own."""
+    if rule.min_confidence is not None and confidence.score < rule.min_confidence:
+        return False
+    return not (rule.needs_absence and confidence.is_low)
+
+
+def assess(
+    rules: Sequence[Rule],
+    transcript: Transcript,
+    metrics: dict[str, float],
+    metadata: dict[str, str | float | None],
+    history: dict[str, int] | None = None,
+) -> Assessment:
+    confidence = transcript_confidence(transcript)
+    hits = evaluate(rules, CallFacts(transcript, metrics, metadata, history or {}))
+    flags, withheld = [], []
+    for h in hits:
+        if not is_trusted_for(h.rule, confidence):
+            withheld.append(h.rule.id)
+            continue
+        flags.append(
+            RaisedFlag(
+                h.rule.id,
+                h.rule.version,
+                h.rule.category,
+                h.rule.severity,
+                [evidence_json(e) for e in h.evidence],
+            )
+        )
+    return Assessment(flags, withheld, confidence)
+
+
 def raise_flags(
     rules: Sequence[Rule],
     transcript: Transcript,
@@ -62,17 +114,7 @@ def raise_flags(
     metadata: dict[str, str | float | None],
     history: dict[str, int] | None = None,
 ) -> list[RaisedFlag]:
-    hits = evaluate(rules, CallFacts(transcript, metrics, metadata, history or {}))
-    return [
-        RaisedFlag(
-            h.rule.id,
-            h.rule.version,
-            h.rule.category,
-            h.rule.severity,
-            [evidence_json(e) for e in h.evidence],
-        )
-        for h in hits
-    ]
+    return assess(rules, transcript, metrics, metadata, history).flags
 
 
 def analyse(
@@ -81,9 +123,22 @@ def analyse(
     audio: Audio | None,
     rules: Sequence[Rule],
     history: dict[str, int] | None = None,
-) -> tuple[dict[str, Any], list[RaisedFlag]]:
+) -> tuple[dict[str, Any], Assessment]:
+    """Characteristics (with the transcript's confidence and whether the stereo file held one mix), then
+    the rules."""
     characteristics = measure(transcript, audio)
-    flags = raise_flags(
+    assessment = assess(
         rules, transcript, characteristics["metrics"], call_metadata(call, transcript), history
     )
-    return characteristics, flags
+    characteristics["confidence"] = assessment.confidence.as_json()
+    characteristics["mono_in_stereo"] = is_mono_in_stereo_call(call, transcript)
+    return characteristics, assessment
+
+
+def is_mono_in_stereo_call(call: Call, transcript: Transcript) -> bool:
+    """A two-channel recording transcribed as one mix: its channels carried the same audio."""
+    return (
+        call.channels == 2
+        and bool(transcript.speakers)
+        and all(s.channel is None for s in transcript.speakers)
+    )

@@ -15,6 +15,7 @@ class ChannelResult:
     channel: int | None  # None: a mono (mixed) recording
     segments: tuple[AsrSegment, ...]
     language: str | None = None
+    language_probability: float | None = None  # None: the language was given, not identified
 
 
 def role_of_channel(channel: int, channel_roles: Sequence[str]) -> str:
@@ -31,7 +32,9 @@ def assemble_segments(
     for index, result in enumerate(results):
         speaker_id = f"S{index}"
         role = Role.OTHER.value if result.channel is None else role_of_channel(result.channel, channel_roles)
-        speakers.append(Speaker(id=speaker_id, role=role, channel=result.channel, language=result.language))
+        speakers.append(
+            Speaker(speaker_id, role, result.channel, "channel", result.language, result.language_probability)
+        )
         segments.extend(
             Segment(
                 start=s.start,

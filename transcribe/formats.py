@@ -6,6 +6,7 @@ from typing import Any
 
 from storage.records import Transcript
 
+from .confidence import segment_confidence
 from .overlaps import overlapped_segments, speech_overlaps
 
 FORMATS = ("json", "srt", "vtt", "txt", "rttm")
@@ -31,6 +32,7 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
                 "channel": s.channel,
                 "role_source": s.role_source,
                 "language": s.language,
+                "language_probability": s.language_probability,
             }
             for s in transcript.speakers
         ],
@@ -43,6 +45,7 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
                 "channel": s.channel,
                 "text": s.text,
                 "overlapped": index in overlapped,
+                "confidence": segment_confidence(s),
                 "words": [
                     {"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
                     for w in s.words

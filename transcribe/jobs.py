@@ -163,8 +163,10 @@ def process_call(call_id: str) -> dict:
         if voices is not None:
             save_voices(session, call_id, voices)
         history = caller_history(session, context.rules, call, context.settings.voice_match_threshold)
-        characteristics, flags = analyse(call, transcript, audio, context.rules, history)
+        characteristics, assessment = analyse(call, transcript, audio, context.rules, history)
+        flags = assessment.flags
         save_characteristics(session, call_id, characteristics)
+        call_records.set_listen_reason(session, call_id, assessment.listen_reason)
         rule_ids = [rule.id for rule in context.rules]
         if voices is not None:
             watched = watchlist_flag(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -181,16 +181,17 @@ CONFIDENT_LANGUAGE = 0.5
 
 def channel_languages(
     transcriber: Transcriber, channels: list[np.ndarray], options: CallOptions
-) -> list[str]:
-    """The language of each channel: forced by the call, else identified per side among the allowed
-    languages, so a Hebrew-speaking agent with an English-speaking customer is transcribed right on
-    both channels; a side identified with little confidence follows the other side."""
+) -> list[tuple[str, float | None]]:
+    """The language of each channel with how sure identification was (None: forced by the call), else
+    identified per side among the allowed languages, so a Hebrew-speaking agent with an English-speaking
+    customer is transcribed right on both channels; a side identified with little confidence follows
+    the other side."""
     if options.language:
-        return [options.language] * len(channels)
+        return [(options.language, None)] * len(channels)
     allowed = list(options.allowed_languages)
     found = [transcriber.detect_language(samples, allowed) for samples in channels]
     best = max(found, key=lambda item: item[1])
-    return [lang if prob >= CONFIDENT_LANGUAGE else best[0] for lang, prob in found]
+    return [(lang, prob) if prob >= CONFIDENT_LANGUAGE else best for lang, prob in found]
 
 
 def transcribe_audio(
@@ -210,7 +211,8 @@ def transcribe_audio(
 
     started = time.perf_counter()
     report("detect_language", overall("detect_language", 0.0))
-    languages = channel_languages(transcriber, [samples for _, samples in channels], options)
+    identified = channel_languages(transcriber, [samples for _, samples in channels], options)
+    languages = [language for language, _ in identified]
     timings.measure("detect_language", started)
 
     started = time.perf_counter()
@@ -224,7 +226,8 @@ def transcribe_audio(
         heard = drop_silent_segments(recognised, samples, audio.sample_rate)
         regions = speech_regions(samples, audio.sample_rate)
         timed = split_at_pauses(clip_words_to_speech(trim_repetition_loops(heard), regions))
-        results.append(ChannelResult(channel, extend_to_speech(timed, regions), languages[position]))
+        language, probability = identified[position]
+        results.append(ChannelResult(channel, extend_to_speech(timed, regions), language, probability))
     timings.measure("transcribe", started)
     # The call's language is the one most of its words were heard in.
     words = {lang: 0 for lang in languages}
@@ -245,6 +248,10 @@ def transcribe_audio(
                 diarization.centroids,
             )
             speakers, segments = assemble_mono(results[0].segments, diarization, roles)
+            speakers = tuple(
+                replace(s, language=results[0].language, language_probability=results[0].language_probability)
+                for s in speakers
+            )
     timings.measure("assign", started)
     return Transcript(
         language=language,

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from storage.calls import CallFilter, count_recent_calls, list_calls
+from storage.calls import CallFilter, count_recent_calls, list_calls, set_listen_reason
 from storage.database import Database
 from storage.flags import save_characteristics, save_flags
 from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript
 from storage.voices import voice_history
 
-from .analyse import call_metadata, history_facts, raise_flags
+from .analyse import assess, call_metadata, history_facts
 from .characteristics import measure
 from .rules.model import Rule
 from .settings import TranscribeSettings
@@ -58,15 +58,16 @@ def apply_rules(
                 if not characteristics:  # imported before analysis existed: measure from the transcript
                     characteristics = measure(transcript)
                     save_characteristics(session, call.id, characteristics)
-                flags = raise_flags(
+                assessment = assess(
                     rules,
                     transcript,
                     characteristics["metrics"],
                     call_metadata(call, transcript),
                     caller_history(session, rules, call, voice_threshold),
                 )
-                save_flags(session, call.id, flags, rule_ids)
-                raised += len(flags)
+                save_flags(session, call.id, assessment.flags, rule_ids)
+                set_listen_reason(session, call.id, assessment.listen_reason)
+                raised += len(assessment.flags)
         if not calls:
             break
         checked += len(calls)

@@ -154,10 +154,16 @@ def list_calls(
     created_before: datetime | None = None,
     flag: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
     metric: list[str] = Query([], description="Characteristic thresholds, e.g. interruptions_by_agent>=2"),
+    needs_listen: bool | None = Query(
+        None, description="Only calls marked (true) or not marked (false) for a person to listen"
+    ),
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
 ) -> CallPage:
     """Calls, newest first, filtered; follow next_cursor for the next page."""
+    sees_review = key.role != "agent"
+    if needs_listen is not None and not sees_review:
+        raise HTTPException(403, "agents do not see which calls are marked for review")
     where = CallFilter(
         status=status,
         source=source,
@@ -170,13 +176,14 @@ def list_calls(
         flag_category=flag,
         metrics=tuple(_metric_filter(m) for m in metric),
         agent_ids=call_scope(request, key),
+        needs_listen=needs_listen,
     )
     before = _decode_cursor(cursor) if cursor else None
     with _services(request).db.session() as session:
         calls = call_records.list_calls(session, where, limit=limit + 1, before=before)
     page = calls[:limit]
     next_cursor = _encode_cursor(page[-1].created_at, page[-1].id) if len(calls) > limit else None
-    return CallPage(items=[CallOut.of(c) for c in page], next_cursor=next_cursor)
+    return CallPage(items=[CallOut.of(c, sees_review=sees_review) for c in page], next_cursor=next_cursor)
 
 
 @router.get("/{call_id}", response_model=CallOut, responses=ERRORS)
@@ -185,7 +192,7 @@ def get_call(request: Request, call_id: str, key: ApiKey = Depends(reader)) -> C
         found = call_records.get_call(session, call_id)
         ensure_visible(request, key, found.agent_id)
         flags = list_call_flags(session, call_id) if key.role != "agent" else []
-        call = CallOut.of(found, flags)
+        call = CallOut.of(found, flags, sees_review=key.role != "agent")
     record_access(request, key, "call.view", call_id)
     return call
 

@@ -51,11 +51,12 @@ def test_each_channel_gets_its_language_and_a_side_that_says_little_follows_the_
     answers = {0.5: ("he", 0.93), 0.9: ("en", 0.88), 0.1: ("ar", 0.31)}
     transcriber = FakeTranscriber(answers)
     options = CallOptions(allowed_languages=("he", "ar", "en"))
-    assert channel_languages(transcriber, [hebrew, english], options) == ["he", "en"]  # type: ignore[arg-type]
-    assert channel_languages(transcriber, [hebrew, quiet], options) == ["he", "he"]  # type: ignore[arg-type]
+    assert channel_languages(transcriber, [hebrew, english], options) == [("he", 0.93), ("en", 0.88)]  # type: ignore[arg-type]
+    # The quiet side takes the other side's language, and how sure that identification was.
+    assert channel_languages(transcriber, [hebrew, quiet], options) == [("he", 0.93), ("he", 0.93)]  # type: ignore[arg-type]
     assert all(allowed == ["he", "ar", "en"] for allowed in transcriber.calls)
     forced = CallOptions(language="ar")
-    assert channel_languages(transcriber, [hebrew, english], forced) == ["ar", "ar"]  # type: ignore[arg-type]
+    assert channel_languages(transcriber, [hebrew, english], forced) == [("ar", None), ("ar", None)]  # type: ignore[arg-type]
 
 
 def test_long_calls_are_cut_into_pieces_at_a_pause():

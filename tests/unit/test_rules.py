@@ -137,7 +137,8 @@ def test_disclosure_after_the_window_does_not_count():
 
 def test_evidence_points_at_the_words_and_times():
     transcript = scripted_transcript("en_rude_agent")
-    _, flags = analyse(_call_record(transcript), transcript, None, RULES)
+    _, assessment = analyse(_call_record(transcript), transcript, None, RULES)
+    flags = assessment.flags
     rude = next(f for f in flags if f.rule_id == "conduct.rude_dismissive")
     assert {(e["start"], e["role"]) for e in rude.evidence} == {
         (0.5, "agent"),

@@ -154,6 +154,7 @@ def parse_rule(spec: Any, where: str) -> Rule:
         "description",
         "tags",
         "when",
+        "min_confidence",
         "__line__",
     }
     if unknown:
@@ -173,6 +174,13 @@ def parse_rule(spec: Any, where: str) -> Rule:
     languages = spec.get("languages", [])
     if not isinstance(languages, list):
         raise _fail(where, line, f"rule {rule_id}: languages must be a list")
+    min_confidence = spec.get("min_confidence")
+    if min_confidence is not None and (
+        isinstance(min_confidence, bool)
+        or not isinstance(min_confidence, int | float)
+        or not 0 <= min_confidence <= 1
+    ):
+        raise _fail(where, line, f"rule {rule_id}: min_confidence must be a number from 0 to 1")
     return Rule(
         id=rule_id,
         version=version,
@@ -183,6 +191,7 @@ def parse_rule(spec: Any, where: str) -> Rule:
         description=str(spec.get("description", "")),
         tags=tuple(spec.get("tags", [])),
         source=f"{where}:{line}",
+        min_confidence=float(min_confidence) if min_confidence is not None else None,
     )
 
 

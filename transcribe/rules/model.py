@@ -83,6 +83,17 @@ def history_conditions(condition: Condition) -> list[History]:
     return []
 
 
+def has_absence(condition: Condition, negated: bool = False) -> bool:
+    """Whether the condition holds because phrases were not said (absent: true, or not: phrases)."""
+    if isinstance(condition, Phrases):
+        return condition.absent != negated
+    if isinstance(condition, AllOf | AnyOf):
+        return any(has_absence(child, negated) for child in condition.conditions)
+    if isinstance(condition, Not):
+        return has_absence(condition.condition, not negated)
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     id: str
@@ -94,6 +105,13 @@ class Rule:
     description: str = ""
     tags: tuple[str, ...] = ()
     source: str = ""  # file:line it was loaded from
+    # Below this transcript confidence the rule raises no flag; the call is marked for a listen instead.
+    min_confidence: float | None = None
+
+    @property
+    def needs_absence(self) -> bool:
+        """The rule concludes from something never being said, which a misheard transcript fakes."""
+        return has_absence(self.when)
 
     def applies_to(self, language: str) -> bool:
         return not self.languages or language in self.languages

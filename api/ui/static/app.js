@@ -219,14 +219,21 @@ function progressBar(call) {
 
 async function renderCalls() {
   const table = h("tbody");
-  main().replaceChildren(h("section", {}, h("h1", {}, "Recent calls"), h("table", {}, h("thead", {}, h("tr", {}, ["Started", "Agent", "Customer", "Direction", "Duration", "Status"].map((t) => h("th", {}, t)))), table)));
+  // Calls whose transcript could not be trusted for some rules wait for a person to listen (not for agents).
+  const listenOnly = params().get("needs_listen") === "true";
+  const filter = S.user.role === "agent" ? null : h("p", { class: "small" },
+    h("a", { id: "needs-listen-filter", href: listenOnly ? "#/calls" : "#/calls?needs_listen=true" },
+      listenOnly ? "Show all calls" : "Show only calls that need a listen"));
+  main().replaceChildren(h("section", {}, h("h1", {}, listenOnly ? "Calls that need a listen" : "Recent calls"), filter,
+    h("table", {}, h("thead", {}, h("tr", {}, ["Started", "Agent", "Customer", "Direction", "Duration", "Status"].map((t) => h("th", {}, t)))), table)));
   async function refresh() {
-    const page = await api("/v1/calls?limit=50");
+    const page = await api(`/v1/calls?limit=50${listenOnly ? "&needs_listen=true" : ""}`);
     table.replaceChildren(...page.items.map((c) => h("tr", { dataset: { call: c.id } },
       h("td", {}, h("a", { href: `#/calls/${c.id}` }, when(c.started_at || c.created_at))),
       h("td", {}, c.agent_id || "—"), h("td", {}, c.customer_number || "—"), h("td", {}, c.direction || "—"),
       h("td", {}, clock(c.audio && c.audio.duration)),
-      h("td", {}, c.status === "done" || c.status === "failed" ? c.status : progressBar(c)))));
+      h("td", {}, c.status === "done" || c.status === "failed" ? c.status : progressBar(c),
+        c.needs_listen ? h("span", { class: "chip listen", title: c.needs_listen }, "needs a listen") : null))));
     return page.items.some((c) => c.status === "queued" || c.status === "processing");
   }
   if (await refresh()) every(2000, refresh);
@@ -260,6 +267,12 @@ async function renderCall(callId) {
     }
     return;
   }
+  const listen = call.needs_listen
+    ? h("section", { id: "needs-listen", class: "notice", role: "status" }, h("h2", {}, "Needs a listen"),
+      h("p", {}, "Some rules were not applied because the transcript cannot be trusted. Listen to the call before concluding anything."),
+      h("p", { class: "small" }, call.needs_listen))
+    : null;
+  if (listen) head.append(listen);
   const transcript = await api(`/v1/calls/${callId}/transcript`);
   const player = playerSection(call);
   const words = [];
