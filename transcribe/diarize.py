@@ -96,7 +96,10 @@ class BuiltinDiarizer:
                 name: voices.get(name, embeddings[labels == label].mean(axis=0))
                 for label, name in names.items()
             }
-            turns = self.resegment(samples, regions, audio.duration, references)
+            resegmented = self.resegment(samples, regions, audio.duration, references)
+            # A speaker the second pass gives no frame would break a speaker count the call asked for.
+            if len({t.speaker for t in resegmented}) >= min(min_speakers, len(names)):
+                turns = resegmented
         speakers = tuple(dict.fromkeys(t.speaker for t in turns))  # in order of first speech
         centroids = speaker_voiceprints(self.encoder, audio, turns)
         for label, name in names.items():  # too little speech for a voiceprint: the window mean
