@@ -135,6 +135,9 @@ CUES = {
     "iban": _forms("iban swift אייבן ايبان"),
 }
 # A cue matches a word that is the cue or carries it after a prefix ("בכרטיס", "والبطاقه").
+# Digits read out pause between groups (under a second on the card fixture); a longer silence ends the
+# number: the expiry asked for next is a number of its own, not eight more digits of the card.
+RUN_GAP_S = 2.5
 _HEBREW_ARABIC = re.compile(r"[\u05d0-\u05ea\u0621-\u064a]")
 WRITTEN_IBAN = re.compile(r"[a-z]{2}\d{2}[a-z0-9]{10,30}")
 EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
@@ -252,6 +255,8 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int, str]]:
         first, digits, i = i, found[0], i + found[1]
         last = i - 1
         while i < len(tokens):
+            if tokens[i].start - tokens[i - 1].end > RUN_GAP_S:  # a new answer, not more of this number
+                break
             step = _number(tokens, i, in_run=True)
             if step is None and tokens[i].form in FILLERS and i + 1 < len(tokens):
                 following = _number(tokens, i + 1, in_run=True)
