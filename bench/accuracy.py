@@ -55,6 +55,9 @@ class Result:
     speakers: int
     segments: list[tuple[float, float, str]]
     mono_in_stereo: bool | None = None
+    flags: int = 0  # the built-in rules' flags on this transcript, with the confidence gate
+    flags_ungated: int = 0  # and without it
+    confidence: float | None = None
 
 
 def run_pipeline(item: Item, transcriber, diarizer) -> Result:  # type: ignore[no-untyped-def]
@@ -65,6 +68,7 @@ def run_pipeline(item: Item, transcriber, diarizer) -> Result:  # type: ignore[n
     audio = load_audio(item.path, channel_count(item.path))
     transcript = transcribe_audio(audio, transcriber, CallOptions(), Timings(), diarizer=diarizer)
     seconds = time.perf_counter() - started
+    flags, ungated, confidence = rule_outcome(transcript)
     words = [
         HypWord(w.start, w.end, w.word, s.speaker, s.channel)
         for s in transcript.segments
@@ -79,7 +83,25 @@ def run_pipeline(item: Item, transcriber, diarizer) -> Result:  # type: ignore[n
         len(transcript.speakers),
         [(s.start, s.end, s.speaker) for s in transcript.segments],
         mono_in_stereo=audio.is_stereo and all(sp.channel is None for sp in transcript.speakers),
+        flags=flags,
+        flags_ungated=ungated,
+        confidence=confidence,
     )
+
+
+def rule_outcome(transcript) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
+    """Flags the built-in rules raise on the transcript with the confidence gate, and without it."""
+    from transcribe.analyse import assess
+    from transcribe.characteristics import measure
+    from transcribe.rules.evaluate import CallFacts, evaluate
+    from transcribe.rules.loader import load_rules
+
+    rules = load_rules()
+    metrics = measure(transcript)["metrics"]
+    metadata = {"duration": transcript.duration, "language": transcript.language, "direction": "inbound"}
+    assessment = assess(rules, transcript, metrics, metadata)
+    ungated = evaluate(rules, CallFacts(transcript, metrics, metadata))
+    return len(assessment.flags), len(ungated), assessment.confidence.score
 
 
 def run_bare(item: Item, whisper) -> Result:  # type: ignore[no-untyped-def]
@@ -142,6 +164,9 @@ def score(item: Item, result: Result) -> list[dict]:
             speakers=result.speakers,
             seconds=round(result.seconds, 2),
             mono_in_stereo=result.mono_in_stereo,
+            flags=result.flags,
+            flags_ungated=result.flags_ungated,
+            confidence=result.confidence,
         )
     return rows
 
@@ -223,6 +248,19 @@ def summary(rows: list[dict]) -> str:
             f"| {b['wer'] if b['wer'] is None else round(b['wer'], 3)} | {p['lid']} / {b['lid']} "
             f"| {p['lost']} / {b['lost']} | {p['seconds']:.1f} / {b['seconds']:.1f} s ({ratio:.2f}) |"
         )
+    pipeline = {r["item"]: r for r in rows if r["system"] == "pipeline"}
+    kept = sum(r["flags"] for r in pipeline.values())
+    ungated = sum(r["flags_ungated"] for r in pipeline.values())
+    low = sorted(
+        name
+        for name, r in pipeline.items()
+        if r["confidence"] is not None and r["flags"] < r["flags_ungated"]
+    )
+    lines.append(
+        f"\nBuilt-in rules on the pipeline's transcripts: {ungated} flags without the confidence gate, {kept} with it"
+        + (f" (withheld on {', '.join(low)})" if low else "")
+        + "."
+    )
     return "\n".join(lines)
 
 
