@@ -41,10 +41,13 @@ def split_by_speaker(
         if len(runs) == 1:  # one speaker: the segment keeps its span (widened to its speech)
             out.append((runs[0][0], segment))
             continue
+        # Inside one recognised segment the speech is continuous: the change of speaker falls midway
+        # between the last word of one run and the first of the next, leaving no gap in the timeline.
+        changes = [(a[1][-1].end + b[1][0].start) / 2 for a, b in zip(runs, runs[1:], strict=False)]
         for position, (speaker, words) in enumerate(runs):
             text = " ".join(w.word.strip() for w in words if w.word.strip())
-            start = segment.start if position == 0 else words[0].start
-            end = segment.end if position == len(runs) - 1 else words[-1].end
+            start = segment.start if position == 0 else round(changes[position - 1], 3)
+            end = segment.end if position == len(runs) - 1 else round(changes[position], 3)
             out.append((speaker, AsrSegment(start, end, text, tuple(words))))
     return out
 

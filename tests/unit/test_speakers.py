@@ -32,8 +32,8 @@ def test_a_segment_spanning_a_speaker_change_is_split_at_the_word_boundary():
     )
     parts = split_by_speaker([segment], TWO)
     assert [(speaker, s.text, s.start, s.end) for speaker, s in parts] == [
-        ("S0", "hello how can I help", 0.2, 1.9),
-        ("S1", "yes my card", 2.2, 4.0),
+        ("S0", "hello how can I help", 0.2, 2.05),  # the change midway between "help" and "yes"
+        ("S1", "yes my card", 2.05, 4.0),
     ]
 
 
