@@ -63,12 +63,13 @@ def test_the_pipeline_loses_no_turn_that_bare_faster_whisper_keeps(items, result
 
 
 def test_speakers_of_a_real_conversation_are_told_apart_in_the_transcript(items, results):
-    """Transcript-level DER of the mono recording: measured 0.209 (no collar) and 0.128 (0.25 s) after
-    word-level speaker assignment, resegmentation and word times fitted to speech; 0.343 / 0.249 before."""
+    """Transcript-level DER of the mono recording: measured 0.185 (no collar) and 0.098 (0.25 s) after
+    resegmentation, word times fitted to speech and speaker changes placed between words; 0.343 / 0.249
+    before."""
     row = rows(items, results, "pyannote_sample.mono")[("pipeline", "mix")]
     assert row["speakers"] == 2
-    assert row["der"] <= 0.25, row
-    assert row["der_collar"] <= 0.16, row
+    assert row["der"] <= 0.22, row
+    assert row["der_collar"] <= 0.14, row
 
 
 def test_a_two_channel_call_keeps_each_side_in_its_own_turns(items, results):
