@@ -28,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.realspeech import wer  # noqa: E402
+
 CALLS = ROOT / "tests" / "fixtures" / "calls"
 DEFAULT_FILES = [
     CALLS / f"{name}.stereo.wav"
@@ -37,16 +40,6 @@ DEFAULT_FILES = [
 
 def words(text: str) -> list[str]:
     return re.findall(r"[\w']+", text.lower())
-
-
-def wer(reference: list[str], hypothesis: list[str]) -> float:
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, start=1):
-        current = [i] + [0] * len(hypothesis)
-        for j, hyp in enumerate(hypothesis, start=1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp))
-        previous = current
-    return previous[-1] / max(1, len(reference))
 
 
 def reference_text(path: Path) -> dict[str, list[str]] | None:
