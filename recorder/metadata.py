@@ -38,9 +38,60 @@ class CallMetadata(BaseModel):
     @field_validator("extra")
     @classmethod
     def _extra_is_small(cls, value: dict[str, Any]) -> dict[str, Any]:
+        depth, keys = extra_shape(value)
+        if depth > MAX_EXTRA_DEPTH:
+            raise ValueError(f"extra may nest at most {MAX_EXTRA_DEPTH} levels deep (this nests {depth})")
+        if keys > MAX_EXTRA_KEYS:
+            raise ValueError(f"extra may hold at most {MAX_EXTRA_KEYS} keys in all (this holds {keys})")
         if len(json.dumps(value)) > 16_384:
             raise ValueError("extra must serialise to at most 16 KiB of JSON")
         return value
+
+
+# Free-form metadata is shown in every call list: deep nesting made every list and call view fail with a
+# RecursionError for admins (900 levels) until the call was deleted.
+MAX_EXTRA_DEPTH = 8
+MAX_EXTRA_KEYS = 200
+MAX_METADATA_NESTING = 32  # of the whole metadata document, checked before parsing it
+
+
+def extra_shape(value: Any) -> tuple[int, int]:
+    """How deep a JSON value nests and how many object keys it holds, without recursion."""
+    deepest, keys, stack = 0, 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            keys += len(item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+    return deepest, keys
+
+
+def nesting_of(raw: str) -> int:
+    """The deepest bracket nesting of a JSON text (strings skipped), so a hostile document is refused
+    before the parser recurses into it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def parse_metadata(raw: str | bytes | None) -> CallMetadata:
@@ -48,8 +99,14 @@ def parse_metadata(raw: str | bytes | None) -> CallMetadata:
     if raw is None or (isinstance(raw, str | bytes) and not raw.strip()):
         return CallMetadata()
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise InvalidMetadata(f"metadata is not valid JSON: {exc}") from exc
+    if nesting_of(text) > MAX_METADATA_NESTING:
+        raise InvalidMetadata(f"metadata nests more than {MAX_METADATA_NESTING} levels deep")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
         raise InvalidMetadata(f"metadata is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise InvalidMetadata("metadata must be a JSON object")

@@ -91,6 +91,9 @@ def test_same_external_id_returns_the_existing_call_without_storing_twice(servic
         (b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x07" * 400, None, 415, "unsupported_audio"),
         (None, "{broken", 422, "invalid_metadata"),
         (None, '{"direction": "upwards"}', 422, "invalid_metadata"),
+        # Nested 900 deep, extra was stored and broke every call list for admins (RecursionError).
+        (None, '{"extra": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}", 422, "invalid_metadata"),
+        (None, '{"extra": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}", 422, "invalid_metadata"),
         (b"\x00" * (1024 * 1024 + 10), None, 413, "file_too_large"),
     ],
 )

@@ -30,11 +30,19 @@ def test_metadata_parses_known_fields():
         ('{"channel_roles": ["boss"]}', "channel_roles"),
         ('{"unknown_field": 1}', "unknown_field"),
         ('{"language": "english"}', "language"),
+        ('{"extra": ' + '{"a": ' * 10 + "1" + "}" * 10 + "}", "nest at most 8 levels"),
+        ('{"extra": ' + '{"a": ' * 900 + "1" + "}" * 900 + "}", "more than 32 levels"),
+        ('{"extra": {' + ", ".join(f'"k{i}": 1' for i in range(201)) + "}}", "at most 200 keys"),
     ],
 )
 def test_bad_metadata_is_refused_with_the_field_named(raw, reason):
     with pytest.raises(InvalidMetadata, match=reason):
         parse_metadata(raw)
+
+
+def test_extra_within_the_bounds_is_kept():
+    nested = '{"extra": {"cdr": {"legs": [{"a": 1}, {"b": [1, 2]}]}, "queue": "sales"}}'
+    assert parse_metadata(nested).extra == {"cdr": {"legs": [{"a": 1}, {"b": [1, 2]}]}, "queue": "sales"}
 
 
 def test_channel_roles_per_source_override_the_default():
