@@ -297,13 +297,11 @@ def get_audio(
         media_type = "application/octet-stream"
     headers = {"Accept-Ranges": "bytes", "ETag": f'"{etag}"'}
     range_header = request.headers.get("range")
-    if not range_header or range_header.replace(" ", "").startswith("bytes=0-"):
-        # A play or a download starts at byte 0; the seeks that follow are not audited one by one.
-        record_access(request, key, "call.audio", call_id, {"original": original})
     if not range_header:
+        record_access(request, key, "call.audio", call_id, {"original": original})
         headers["Content-Length"] = str(size)
         return StreamingResponse(services.objects.open(object_key), media_type=media_type, headers=headers)
-    match = _RANGE.match(range_header.strip())
+    match = _RANGE.match(range_header.replace(" ", ""))
     if not match or match.groups() == ("", ""):
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
     first, last = match.groups()
@@ -313,6 +311,10 @@ def get_audio(
         start, end = int(first), min(int(last), size - 1) if last else size - 1
     if start >= size or start > end:
         return Response(status_code=416, headers={"Content-Range": f"bytes */{size}"})
+    if start == 0:
+        # A play or a download starts at byte 0, however the range is written ("bytes=00-", a suffix as
+        # long as the file); the seeks that follow are not audited one by one.
+        record_access(request, key, "call.audio", call_id, {"original": original})
     headers.update({"Content-Range": f"bytes {start}-{end}/{size}", "Content-Length": str(end - start + 1)})
     return StreamingResponse(
         services.objects.open(object_key, start, end),

@@ -113,3 +113,16 @@ def test_every_read_of_call_data_is_in_the_audit_trail(keys):
     ]
     assert all(e["origin"] == "testclient" for e in entries if e["actor"].endswith("(compliance)"))
     assert client.get("/v1/audit/verify", headers=officer).json()["ok"] is True
+
+
+@pytest.mark.parametrize("written", ["bytes=-999999999", "bytes=00-", "bytes=0-", "bytes= 0-99"])
+def test_any_range_that_starts_at_the_first_byte_is_audited(keys, written):
+    """A suffix longer than the file, or a zero written twice, served the whole recording unaudited."""
+    client, _, key, call_id = keys
+    officer = {"Authorization": f"Bearer {key['compliance']}"}
+    served = client.get(f"/v1/calls/{call_id}/audio", headers={**officer, "Range": written})
+    assert served.status_code == 206 and served.content[:4] == b"RIFF"
+    entries = client.get("/v1/audit", params={"action": "call.audio"}, headers=officer).json()
+    assert [(e["action"], e["target"]) for e in entries if e["actor"].endswith("(compliance)")] == [
+        ("call.audio", call_id)
+    ]
