@@ -164,6 +164,8 @@ def list_calls(
     sees_review = key.role != "agent"
     if needs_listen is not None and not sees_review:
         raise HTTPException(403, "agents do not see which calls are marked for review")
+    if flag is not None and not sees_review:
+        raise HTTPException(403, "agents cannot filter by flag: flags are for reviewers")
     where = CallFilter(
         status=status,
         source=source,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -130,6 +131,19 @@ def list_audit(
 COLUMNS = ("id", "at", "actor", "action", "target", "details", "origin", "hash")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: no formula (a leading = + - @ gets a quote, as OWASP
+    advises) and no control or bidi characters that hide or reorder what the cell says."""
+    if not isinstance(value, str):
+        return value
+    text = _CONTROLS.sub("", value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 @router.get("/audit/export", responses=ERRORS, response_class=StreamingResponse)
 def export_audit(
     request: Request,
@@ -164,7 +178,9 @@ def export_audit(
                 else:
                     out = io.StringIO()
                     details = json.dumps(record["details"], ensure_ascii=False)
-                    csv.writer(out).writerow([details if k == "details" else record[k] for k in COLUMNS])
+                    csv.writer(out).writerow(
+                        [spreadsheet_safe(details if k == "details" else record[k]) for k in COLUMNS]
+                    )
                     yield out.getvalue()
             if len(batch) < 1000:
                 return

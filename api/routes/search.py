@@ -129,6 +129,9 @@ def search_calls(
         agent_ids=call_scope(request, key),
     )
     parsed = type(parsed)(parsed.required, parsed.excluded, parsed.filters.merged(extra))
+    if key.role == "agent" and parsed.filters.flag is not None:
+        # Agents do not see flags; a flag filter would tell them which of their calls carry one.
+        raise HTTPException(403, "agents cannot filter by flag: flags are for reviewers")
     offset = _offset(cursor)
     with request.app.state.services.db.session() as session:
         page = search(session, parsed, limit=limit, offset=offset, order=order)

@@ -222,6 +222,14 @@ def test_lists_search_flags_and_dashboard_hold_only_what_the_role_may_see(desk):
     assert {a["agent_id"] for a in officer.get("/v1/dashboard").json()["agents"]} == {"a1", "b2"}
     agent, _ = people["agent"]
     assert agent.get(f"/v1/calls/{he}").json()["flags"] == []  # agents do not see what was flagged
+    # Nor, by filtering, which of their calls carry a flag (the he call has one).
+    for refused in (
+        agent.get("/v1/calls", params={"flag": "complaint"}),
+        agent.get("/v1/search", params={"q": "refund OR החזר", "flag": "complaint"}),
+        agent.get("/v1/search", params={"q": "refund flag:complaint"}),
+    ):
+        assert refused.status_code == 403 and "flag" in refused.json()["detail"]
+    assert manager.get("/v1/calls", params={"flag": "complaint"}).status_code == 200
 
 
 @both_backends
@@ -332,3 +340,21 @@ def test_the_audit_trail_is_searched_and_exported_and_the_export_is_audited(desk
         "actor"
     ] == "user rina"
     assert officer.get("/v1/audit/verify").json()["ok"] is True
+
+
+def test_the_csv_export_shows_formulas_and_hidden_characters_as_plain_text(desk):
+    """A username like =HYPERLINK(...) became a live formula in a spreadsheet opening the export."""
+    import csv
+    import io
+
+    world, people = desk
+    officer, _ = people["compliance"]
+    hostile = '=HYPERLINK("http://evil.example","x")\u202etxt.exe'
+    attempt = world.client.post("/v1/session", json={"username": hostile, "password": "wrong"})
+    assert attempt.status_code == 401  # the attempt is audited with the name as its target
+    exported = officer.get("/v1/audit/export", params={"format": "csv", "action": "session."}).text
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    target = next(r["target"] for r in rows if "HYPERLINK" in r["target"])
+    assert target == "'" + hostile.replace("\u202e", "")  # text, not a formula; no reordering mark
+    assert "\u202e" not in exported
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values() if cell)
