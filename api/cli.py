@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -882,6 +883,9 @@ def teams_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> N
 
 
 def main() -> None:
+    # Recordings, transcripts, the database and keys are for callrec's own user: files 0600, folders
+    # 0700 (the default umask left them 0644 and 0755, readable by every account on the machine).
+    os.umask(0o077)
     app()
 
 

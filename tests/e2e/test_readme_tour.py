@@ -61,6 +61,12 @@ def test_the_readme_tour_works_as_written(tmp_path):
         srt = run(reads[2], service.key, service.url, call_id)
         assert srt.startswith("1\n") and "-->" in srt
         found = json.loads(run(search, service.key, service.url))
+        # What callrec stores is its own: files 0600, folders 0700.
+        data = tmp_path / "data"
+        stored = [p for p in data.rglob("*") if not p.is_symlink()]
+        assert stored and (data.stat().st_mode & 0o077) == 0
+        loose = [str(p) for p in stored if p.stat().st_mode & 0o077]
+        assert not loose, loose
     assert [r["call_id"] for r in found["results"]] == [call_id]
     hit = found["results"][0]["hits"][0]
     assert hit["role"] == "customer"
