@@ -48,6 +48,14 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=exc.headers,
         )
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def invalid_text(request: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON's \u escapes can carry a lone UTF-16 surrogate, which no database can store; the
+        # transaction it broke is rolled back, so nothing was written.
+        return reply(
+            "invalid_text", "text must be valid Unicode (a lone surrogate such as \\udc8e was sent)", 422
+        )
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())

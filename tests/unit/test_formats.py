@@ -33,6 +33,7 @@ def test_json_has_the_v1_shape():
         "channel": 0,
         "text": "Hello there.",
         "overlapped": False,
+        "confidence": 0.85,  # the mean of its words' probabilities
         "words": [
             {"start": 0.5, "end": 1.0, "word": "Hello", "probability": 0.9},
             {"start": 1.1, "end": 2.25, "word": "there.", "probability": 0.8},
