@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -126,14 +127,27 @@ def split_at_pauses(segments: Sequence[AsrSegment], pause_s: float = PAUSE_S) ->
     return tuple(out)
 
 
-def clip_words_to_speech(
-    segments: Sequence[AsrSegment], regions: Sequence[tuple[float, float]]
-) -> tuple[AsrSegment, ...]:
+class SpeechRegions:
+    """Sorted, disjoint speech regions with look-ups by time in O(log n), so fitting the words of a
+    two-hour call stays linear in its words."""
+
+    def __init__(self, regions: Sequence[tuple[float, float]]) -> None:
+        self.regions = sorted(regions)
+        self.starts = [r[0] for r in self.regions]
+        self.ends = [r[1] for r in self.regions]
+
+    def overlapping(self, start: float, end: float) -> list[tuple[float, float]]:
+        return self.regions[bisect.bisect_right(self.ends, start) : bisect.bisect_left(self.starts, end)]
+
+    def containing(self, moment: float) -> tuple[float, float] | None:
+        index = bisect.bisect_right(self.starts, moment) - 1
+        return self.regions[index] if index >= 0 and self.ends[index] >= moment else None
+
+
+def clip_words_to_speech(segments: Sequence[AsrSegment], speech: SpeechRegions) -> tuple[AsrSegment, ...]:
     """Word times clipped to the speech region each word overlaps most. Whisper's word times drift by up
     to a second at the edges of speech (into the other side's turn on a two-channel call); the voice
     activity detector's regions are exact to a tenth of a second."""
-    if not regions:
-        return tuple(segments)
     out = []
     for segment in segments:
         if not segment.words:
@@ -141,8 +155,9 @@ def clip_words_to_speech(
             continue
         words = []
         for word in segment.words:
-            best = max(regions, key=lambda r: min(word.end, r[1]) - max(word.start, r[0]))
-            if min(word.end, best[1]) - max(word.start, best[0]) > 0:
+            candidates = speech.overlapping(word.start, word.end)
+            if candidates:
+                best = max(candidates, key=lambda r: min(word.end, r[1]) - max(word.start, r[0]))
                 start, end = max(word.start, best[0]), min(word.end, best[1])
                 word = Word(round(start, 3), round(max(end, start), 3), word.word, word.probability)
             words.append(word)
@@ -150,9 +165,7 @@ def clip_words_to_speech(
     return tuple(out)
 
 
-def extend_to_speech(
-    segments: Sequence[AsrSegment], regions: Sequence[tuple[float, float]]
-) -> tuple[AsrSegment, ...]:
+def extend_to_speech(segments: Sequence[AsrSegment], speech: SpeechRegions) -> tuple[AsrSegment, ...]:
     """Each segment's span widened to the speech regions its first and last words are in (a turn starts
     with a breath or a sound Whisper gives no word), never into the neighbouring segments."""
     ordered = sorted(segments, key=lambda s: s.start)
@@ -160,8 +173,9 @@ def extend_to_speech(
     for index, segment in enumerate(ordered):
         before = ordered[index - 1].end if index else 0.0
         after = ordered[index + 1].start if index + 1 < len(ordered) else float("inf")
-        start = min((r[0] for r in regions if r[0] <= segment.start <= r[1]), default=segment.start)
-        end = max((r[1] for r in regions if r[0] <= segment.end <= r[1]), default=segment.end)
+        first, last = speech.containing(segment.start), speech.containing(segment.end)
+        start = first[0] if first else segment.start
+        end = last[1] if last else segment.end
         start, end = max(start, before, out[-1].end if out else 0.0), min(end, after)
         out.append(
             AsrSegment(
@@ -224,10 +238,10 @@ def transcribe_audio(
 
         recognised = transcriber.transcribe(samples, languages[position], on_progress, options.vocabulary)
         heard = drop_silent_segments(recognised, samples, audio.sample_rate)
-        regions = speech_regions(samples, audio.sample_rate)
-        timed = split_at_pauses(clip_words_to_speech(trim_repetition_loops(heard), regions))
+        speech = SpeechRegions(speech_regions(samples, audio.sample_rate))
+        timed = split_at_pauses(clip_words_to_speech(trim_repetition_loops(heard), speech))
         language, probability = identified[position]
-        results.append(ChannelResult(channel, extend_to_speech(timed, regions), language, probability))
+        results.append(ChannelResult(channel, extend_to_speech(timed, speech), language, probability))
     timings.measure("transcribe", started)
     # The call's language is the one most of its words were heard in.
     words = {lang: 0 for lang in languages}

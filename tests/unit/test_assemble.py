@@ -46,3 +46,27 @@ def test_segments_over_digital_silence_are_dropped():
     samples[16000:32000] = 0.1 * np.sin(np.linspace(0, 2000, 16000))
     kept = drop_silent_segments([seg(1.0, 2.0, "speech"), seg(3.0, 3.5, "You")], samples, 16000)
     assert [s.text for s in kept] == ["speech"]
+
+
+def test_word_times_are_fitted_to_speech_and_segments_widened_to_it_without_overlap():
+    from storage.records import Word
+    from transcribe.asr import AsrSegment
+    from transcribe.pipeline import SpeechRegions, clip_words_to_speech, extend_to_speech, split_at_pauses
+
+    speech = SpeechRegions([(3.0, 5.0), (1.0, 2.0), (8.0, 9.0)])
+    drifted = AsrSegment(
+        0.5, 2.8, "one two", (Word(0.5, 1.5, "one", 0.9), Word(2.1, 2.8, "two", 0.9))
+    )  # "one" starts before speech; "two" lies in no region and keeps its times
+    (fitted,) = clip_words_to_speech([drifted], speech)
+    assert [(w.start, w.end) for w in fitted.words] == [(1.0, 1.5), (2.1, 2.8)]
+    assert (fitted.start, fitted.end) == (1.0, 2.8)
+    # A pause of a second or more between words starts a new segment.
+    long = AsrSegment(
+        3.1, 8.6, "a b c", (Word(3.1, 3.4, "a", 0.9), Word(3.5, 3.9, "b", 0.9), Word(8.2, 8.6, "c", 0.9))
+    )
+    first, second = split_at_pauses([long])
+    assert (first.text, first.start, first.end, second.text) == ("a b", 3.1, 3.9, "c")
+    # Widened to the speech region each end is in, but never into the next segment.
+    neighbour = AsrSegment(4.5, 4.9, "x", (Word(4.5, 4.9, "x", 0.9),))
+    widened = extend_to_speech([first, neighbour, second], speech)
+    assert [(s.start, s.end) for s in widened] == [(3.0, 4.5), (4.5, 5.0), (8.0, 9.0)]
