@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,14 +90,21 @@ def run_pipeline(item: Item, transcriber, diarizer) -> Result:  # type: ignore[n
     )
 
 
+@cache
+def builtin_rules():  # type: ignore[no-untyped-def]
+    """The built-in packs, parsed once per run rather than once per recording."""
+    from transcribe.rules.loader import load_rules
+
+    return tuple(load_rules())
+
+
 def rule_outcome(transcript) -> tuple[int, int, float]:  # type: ignore[no-untyped-def]
     """Flags the built-in rules raise on the transcript with the confidence gate, and without it."""
     from transcribe.analyse import assess
     from transcribe.characteristics import measure
     from transcribe.rules.evaluate import CallFacts, evaluate
-    from transcribe.rules.loader import load_rules
 
-    rules = load_rules()
+    rules = builtin_rules()
     metrics = measure(transcript)["metrics"]
     metadata = {"duration": transcript.duration, "language": transcript.language, "direction": "inbound"}
     assessment = assess(rules, transcript, metrics, metadata)
