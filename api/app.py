@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from .body_limit import BodyLimit
 from .errors import install_error_handlers
 from .routes import (
     agents,
@@ -34,6 +35,14 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    api = services.settings.api
+    app.add_middleware(
+        BodyLimit,
+        json_bytes=api.max_body_kb * 1024,
+        transcript_bytes=api.max_transcript_mb * 2**20,
+        # The upload route itself refuses audio over the limit; the form fields ride beside it.
+        upload_bytes=services.ingestor.max_bytes + 2**20,
+    )
     app.include_router(health.router)
     app.include_router(calls.router)
     app.include_router(search.router)

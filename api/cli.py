@@ -94,6 +94,7 @@ def api(
         host=host or settings.api.host,
         port=port or settings.api.port,
         log_level=settings.api.log_level,
+        **settings.api.proxy_options(),  # type: ignore[arg-type]
     )
 
 
@@ -611,14 +612,18 @@ def search(
     config: ConfigOption = None,
 ) -> None:
     """Search transcripts, as GET /v1/search does."""
-    from storage.errors import InvalidQuery
+    from storage.errors import InvalidQuery, SearchTooCostly
     from storage.search_index import search as run_search
 
-    db = _database(_settings(config, data_dir), migrate=False)
+    db_settings = _settings(config, data_dir)
+    db = _database(db_settings, migrate=False)
     try:
         with db.session() as session:
-            result = run_search(session, query, limit=limit, offset=(max(page, 1) - 1) * limit, order=order)
-    except InvalidQuery as exc:
+            result = run_search(
+                session, query, limit=limit, offset=(max(page, 1) - 1) * limit, order=order,
+                time_limit_s=db_settings.storage.search_time_limit_s,
+            )  # fmt: skip
+    except (InvalidQuery, SearchTooCostly) as exc:
         typer.echo(f"callrec: {exc}", err=True)
         raise typer.Exit(2) from exc
     if as_json:

@@ -43,7 +43,10 @@ def install_error_handlers(app: FastAPI) -> None:
             413: "file_too_large",
         }
         return JSONResponse(
-            {"error": codes.get(exc.status_code, "http_error"), "detail": str(exc.detail)},
+            {
+                "error": getattr(exc, "code", None) or codes.get(exc.status_code, "http_error"),
+                "detail": str(exc.detail),
+            },
             status_code=exc.status_code,
             headers=exc.headers,
         )

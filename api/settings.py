@@ -27,6 +27,18 @@ class ApiSettings(BaseSettings):
     log_level: str = "info"
     # Session cookies are Secure on https requests; set this behind a TLS-terminating proxy too.
     secure_cookies: bool = False
+    # Request bodies other than audio uploads (JSON), and transcript imports; checked before reading.
+    max_body_kb: int = 1024
+    max_transcript_mb: int = 32
+    # Addresses of reverse proxies whose X-Forwarded-For/-Proto is believed (comma-separated, "*" for
+    # any). Empty: none, so a client cannot forge the address the sign-in limits and the audit see.
+    trusted_proxies: str = ""
+
+    def proxy_options(self) -> dict[str, object]:
+        """uvicorn's options for forwarded headers; its own default trusts them from loopback."""
+        if not self.trusted_proxies.strip():
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
 
 
 @dataclass(frozen=True)

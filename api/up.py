@@ -65,7 +65,13 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
         print(f"review desk: http://{shown_host}:{port}/{hint}", flush=True)
         print(f"data: {data_dir}", flush=True)
         server = _Server(
-            uvicorn.Config(create_app(services), host=host, port=port, log_level=settings.api.log_level)
+            uvicorn.Config(
+                create_app(services),
+                host=host,
+                port=port,
+                log_level=settings.api.log_level,
+                **settings.api.proxy_options(),  # type: ignore[arg-type]
+            )
         )
         server.run()
     finally:

@@ -26,11 +26,12 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage.database import Database  # noqa: E402
-from storage.search_index import remember_terms, search  # noqa: E402
+from storage.search_index import search  # noqa: E402
 from storage.segment_keys import segment_id  # noqa: E402
 from storage.tables import CallRow, SegmentRow  # noqa: E402
 from storage.terms import index_forms  # noqa: E402
 from storage.text import normalize  # noqa: E402
+from storage.vocabulary import remember_terms  # noqa: E402
 
 SEED_WORDS = {
     "en": [
@@ -282,7 +283,7 @@ def load(db: Database, segments: int, rng: random.Random) -> float:
                 session.execute(insert(SegmentRow), batch_segments)
             batch_calls, batch_segments = [], []
     with db.session() as session:
-        remember_terms(session, terms)
+        remember_terms(session, None, terms)
     if not db.is_sqlite:
         # What autovacuum does after a load: statistics, and the visibility map that lets the posting
         # table be read by index-only scans.

@@ -38,3 +38,10 @@ class InvalidObjectKey(StorageError):
 class InvalidQuery(StorageError):
     code = "invalid_query"
     status = 400
+
+
+class SearchTooCostly(StorageError):
+    """The search ran past its time limit: the engines stop it rather than let one query pin them."""
+
+    code = "search_too_costly"
+    status = 422

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from sqlalchemy import func, select, update
 
 from .database import Database
-from .search_index import remember_terms
-from .tables import SegmentRow
+from .tables import CallRow, SegmentRow
 from .terms import index_forms
 from .text import normalize
+from .vocabulary import remember_terms
 
 BATCH = 2000
 
@@ -27,23 +27,25 @@ def reindex_segments(db: Database, on_progress: Callable[[int, int], None] = lam
     while True:
         with db.session() as session:
             rows = session.execute(
-                select(SegmentRow.id, SegmentRow.text)
+                select(SegmentRow.id, SegmentRow.text, CallRow.agent_id)
+                .join(CallRow, CallRow.id == SegmentRow.call_id)
                 .where(SegmentRow.id > last_id)
                 .order_by(SegmentRow.id)
                 .limit(BATCH)
             ).all()
             if not rows:
                 break
-            terms: set[str] = set()
+            terms: dict[str | None, set[str]] = {}
             for row in rows:
                 forms = index_forms(row.text)
-                terms.update(forms.split())
+                terms.setdefault(row.agent_id, set()).update(forms.split())
                 session.execute(
                     update(SegmentRow)
                     .where(SegmentRow.id == row.id)
                     .values(text_normalized=normalize(row.text), search_forms=forms)
                 )
-            remember_terms(session, terms)
+            for agent_id, agent_terms in terms.items():
+                remember_terms(session, agent_id, agent_terms)
             last_id = rows[-1].id
         done += len(rows)
         on_progress(done, total)

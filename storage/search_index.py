@@ -9,25 +9,24 @@ they rank with their own functions (BM25 on SQLite, ts_rank on PostgreSQL).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
 from sqlalchemy import DateTime, Float, String, bindparam, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .errors import InvalidQuery
+from .query_time_limit import time_limit
 from .records import CallHits, SearchHit
-from .search_query import AnyOf, Clause, Phrase, Query, Word, parse_query
+from .search_query import MAX_FUZZY_WORDS, AnyOf, Clause, Phrase, Query, Word, parse_query
 from .segment_keys import CALL_SHIFT, ROLE_SHIFT, role_code
-from .tables import CallRow, SearchTermRow, SegmentRow
+from .tables import CallRow, SegmentRow
 from .terms import is_prefixing_word, query_forms, word_forms
 from .text import normalize
 from .times import as_utc
+from .vocabulary import fuzzy_expansions
 
-MAX_FUZZY_EXPANSIONS = 20
+SEARCH_TIME_LIMIT_S = 10.0
 ORDERS = ("relevance", "date")
 
 
@@ -38,53 +37,13 @@ class SearchPage:
     fuzzy: bool  # the automatic fuzzy fallback (or a ~ in the query) was used
 
 
-def remember_terms(session: Session, terms: Iterable[str]) -> None:
-    """Add index forms to the vocabulary fuzzy matching draws from."""
-    rows = [{"term": term[:128]} for term in sorted(set(terms))]
-    if not rows:
-        return
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    session.execute(insert(SearchTermRow).on_conflict_do_nothing(), rows)
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
-def fuzzy_expansions(session: Session, word: str) -> list[str]:
-    """Vocabulary terms within 1 edit (words up to 5 letters) or 2 edits, sharing the first letter."""
-    limit = 1 if len(word) <= 5 else 2
-    candidates = session.scalars(
-        select(SearchTermRow.term).where(
-            SearchTermRow.term >= word[0],
-            SearchTermRow.term < word[0] + "\U0010ffff",
-        )
-    )
-    scored = sorted(
-        (distance, term)
-        for term in candidates
-        if abs(len(term) - len(word)) <= limit and (distance := edit_distance(word, term, limit)) <= limit
-    )
-    return [term for _, term in scored[:MAX_FUZZY_EXPANSIONS]]
-
-
 class _Compiler:
     """Turns a parsed query into each engine's match expression, and evaluates it on one segment in
     Python to pick and highlight the hits of the calls on the page (the engines only rank calls)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, agent_ids: frozenset[str] | None) -> None:
         self.session = session
+        self.agent_ids = agent_ids  # the search's scope, which fuzzy expansions stay within
         self.is_sqlite = session.get_bind().dialect.name == "sqlite"
         self.params: dict[str, str] = {}
         self._options: dict[Word, tuple[str, ...]] = {}
@@ -92,7 +51,8 @@ class _Compiler:
     def word_options(self, word: Word) -> tuple[str, ...]:
         if word not in self._options:
             if word.fuzzy:
-                self._options[word] = tuple(fuzzy_expansions(self.session, word.text)) or (word.text,)
+                expansions = fuzzy_expansions(self.session, word.text, self.agent_ids)
+                self._options[word] = tuple(expansions) or (word.text,)
             else:
                 self._options[word] = query_forms(word.text)
         return self._options[word]
@@ -435,17 +395,26 @@ def search(
     hits_per_call: int = 10,
     order: str = "relevance",
     fuzzy_fallback: bool = True,
+    time_limit_s: float = SEARCH_TIME_LIMIT_S,
 ) -> SearchPage:
     """Calls with a matching segment, each with its matching segments; fuzzy retry when nothing matches."""
     if order not in ORDERS:
         raise InvalidQuery(f"order must be one of {', '.join(ORDERS)}")
     parsed = parse_query(query) if isinstance(query, str) else query
-    compiler = _Compiler(session)
-    page, total = _ranked_calls(session, compiler, parsed, order, limit, offset)
-    if not total and fuzzy_fallback and not parsed.has_fuzzy and parsed.with_fuzzy_words() != parsed:
-        parsed = parsed.with_fuzzy_words()
-        compiler = _Compiler(session)
+    scope = parsed.filters.agent_ids
+    with time_limit(session, time_limit_s):
+        compiler = _Compiler(session, scope)
         page, total = _ranked_calls(session, compiler, parsed, order, limit, offset)
+        fuzzed = parsed.with_fuzzy_words()
+        if (
+            not total
+            and fuzzy_fallback
+            and not parsed.has_fuzzy
+            and fuzzed != parsed
+            and fuzzed.fuzzy_words <= MAX_FUZZY_WORDS
+        ):
+            parsed, compiler = fuzzed, _Compiler(session, scope)
+            page, total = _ranked_calls(session, compiler, parsed, order, limit, offset)
     hits = _hits(session, compiler, parsed, [call_id for call_id, _ in page], hits_per_call) if page else {}
     results = [CallHits(call_id=call_id, score=score, hits=tuple(hits[call_id])) for call_id, score in page]
     # A prefixed-form phrase is narrowed by the engines to segments holding all its words; a call whose

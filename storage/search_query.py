@@ -20,6 +20,10 @@ from .errors import InvalidQuery
 from .text import normalize
 
 MAX_CLAUSES = 32
+# Words in all (OR options and phrase words included), and fuzzy words: each fuzzy word becomes up to
+# 20 vocabulary terms, so a query of many of them could pin the server.
+MAX_TERMS = 32
+MAX_FUZZY_WORDS = 6
 ROLES = ("agent", "customer", "other")
 DIRECTIONS = ("inbound", "outbound", "internal")
 STATUSES = ("queued", "processing", "done", "failed")
@@ -92,12 +96,16 @@ class Query:
 
     @property
     def has_fuzzy(self) -> bool:
-        def fuzzy(clause: Clause) -> bool:
-            if isinstance(clause, AnyOf):
-                return any(fuzzy(o) for o in clause.options)
-            return isinstance(clause, Word) and clause.fuzzy
+        return self.fuzzy_words > 0
 
-        return any(fuzzy(c) for c in self.required)
+    @property
+    def fuzzy_words(self) -> int:
+        return sum(isinstance(w, Word) and w.fuzzy for w in _leaves(self.required))
+
+    @property
+    def term_count(self) -> int:
+        leaves = _leaves(self.required + self.excluded)
+        return sum(len(leaf.words) if isinstance(leaf, Phrase) else 1 for leaf in leaves)
 
     @property
     def words(self) -> set[str]:
@@ -116,6 +124,10 @@ class Query:
         for clause in self.required:
             collect(clause)
         return found
+
+
+def _leaves(clauses: tuple[Clause, ...]) -> list[Word | Phrase]:
+    return [o for c in clauses for o in (c.options if isinstance(c, AnyOf) else (c,))]
 
 
 def _date(value: str, name: str) -> datetime:
@@ -225,4 +237,9 @@ def parse_query(text: str) -> Query:
         )
     if len(required) + len(excluded) > MAX_CLAUSES:
         raise InvalidQuery(f"the query has more than {MAX_CLAUSES} terms")
-    return Query(tuple(required), tuple(excluded), filters)
+    query = Query(tuple(required), tuple(excluded), filters)
+    if query.term_count > MAX_TERMS:
+        raise InvalidQuery(f"the query has more than {MAX_TERMS} words (OR options and phrases included)")
+    if query.fuzzy_words > MAX_FUZZY_WORDS:
+        raise InvalidQuery(f"the query has more than {MAX_FUZZY_WORDS} fuzzy~ words")
+    return query

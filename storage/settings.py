@@ -30,6 +30,8 @@ class StorageSettings(BaseSettings):
     # [{"name": "flagged", "flagged": true, "transcript_days": 2555},
     #  {"name": "default", "audio_days": 90, "transcript_days": 365}]
     retention_policies: list[RetentionPolicy] = []
+    # One search's time limit in the database engine; a costlier query is refused with 422.
+    search_time_limit_s: float = Field(10.0, gt=0, le=300)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

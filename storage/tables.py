@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Sequence,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -109,12 +110,16 @@ class SegmentRow(Base):
     words: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
 
 
-class SearchTermRow(Base):
-    """Every indexed form once, for fuzzy matching; never pruned (a stale term just finds nothing)."""
+class VocabularyRow(Base):
+    """Every indexed form once per agent whose calls hold it ("" for calls without one), for fuzzy
+    matching within a search's scope; never pruned (a stale term just finds nothing)."""
 
-    __tablename__ = "search_vocabulary"
+    __tablename__ = "vocabulary"
+    __table_args__ = (Index("ix_vocabulary_length_term", "length", "term"),)
 
+    agent_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     term: Mapped[str] = mapped_column(String(128), primary_key=True)
+    length: Mapped[int] = mapped_column(SmallInteger)
 
 
 class FlagRow(Base):

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from .errors import CallNotFound
 from .records import Segment, Speaker, Transcript, Word
-from .search_index import remember_terms
 from .segment_keys import MAX_SEGMENTS, segment_id
 from .tables import CallRow, SegmentRow
 from .terms import index_forms
 from .text import normalize
+from .vocabulary import remember_terms
 
 
 def save_transcript(session: Session, call_id: str, transcript: Transcript) -> None:
@@ -42,7 +42,7 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
         for idx, segment in enumerate(transcript.segments)
     ]
     session.add_all(rows)
-    remember_terms(session, (term for row in rows for term in row.search_forms.split()))
+    remember_terms(session, call.agent_id, (term for row in rows for term in row.search_forms.split()))
     call.language = transcript.language
     call.model = transcript.model
     call.speakers = [

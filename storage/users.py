@@ -107,14 +107,28 @@ def disable_user(session: Session, username: str) -> User:
     return _user(row)
 
 
-def sign_in(session: Session, username: str, password: str, origin: str) -> tuple[SignedIn, str] | None:
-    """A new session and its cookie token for the right password of an active user; else None. The
-    hash is verified even for an unknown user, so timing does not tell which usernames exist."""
+def password_hash_for(session: Session, username: str) -> tuple[int | None, str]:
+    """The id of the active user `username` (None for an unknown or disabled one) and the hash to
+    check a password against: a dummy one where there is no user, so timing does not tell which
+    usernames exist. Read in its own short session: the check itself takes a CPU-bound moment, and
+    holding a database connection through it let a burst of sign-ins exhaust the pool."""
     row = session.scalar(select(UserRow).where(UserRow.username == username))
+    if row is None:
+        return None, _dummy_hash()
+    return (row.id if row.active else None), row.password_hash
+
+
+def password_matches(password_hash: str, password: str) -> bool:
     try:
-        _hasher.verify(row.password_hash if row else _dummy_hash(), password)
+        return bool(_hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
-        return None
+        return False
+
+
+def start_session(session: Session, user_id: int, password: str, origin: str) -> tuple[SignedIn, str] | None:
+    """A new session and its cookie token for a user whose password was just checked (None if the
+    user was disabled meanwhile)."""
+    row = session.get(UserRow, user_id)
     if row is None or not row.active:
         return None
     if _hasher.check_needs_rehash(row.password_hash):

@@ -117,6 +117,7 @@ def _empty(db: Database) -> None:
             "teams",
             "users",
             "audit_log",
+            "vocabulary",
             "calls",
         ):
             session.execute(text(f"DELETE FROM {table}"))

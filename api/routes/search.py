@@ -134,7 +134,10 @@ def search_calls(
         raise HTTPException(403, "agents cannot filter by flag: flags are for reviewers")
     offset = _offset(cursor)
     with request.app.state.services.db.session() as session:
-        page = search(session, parsed, limit=limit, offset=offset, order=order)
+        page = search(
+            session, parsed, limit=limit, offset=offset, order=order,
+            time_limit_s=request.app.state.services.settings.storage.search_time_limit_s,
+        )  # fmt: skip
         calls = calls_by_id(session, [r.call_id for r in page.results])
     record_access(request, key, "search", "", {"q": q, "total": page.total, "offset": offset})
     next_cursor = _cursor(offset + limit) if offset + limit < page.total else None

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
-from redis.exceptions import RedisError
 
 from storage import audit
 from storage.api_keys import ApiKey
@@ -18,19 +17,18 @@ from storage.users import (
     create_user,
     disable_user,
     list_users,
+    password_hash_for,
     session_for,
-    sign_in,
     sign_out,
+    start_session,
 )
 
 from ..auth import SESSION_COOKIE, actor, admin_only, origin
 from ..schemas import ErrorOut
+from ..sign_in_limits import password_checks, sign_in_attempt
 
 router = APIRouter(prefix="/v1", tags=["session"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422, 429)}
-# Wrong passwords allowed per address and username before sign-in pauses for the window.
-FAILURES_ALLOWED = 5
-FAILURE_WINDOW_S = 300
 
 
 class Credentials(BaseModel):
@@ -68,26 +66,23 @@ def _user_out(user: User) -> UserOut:
 def sign_in_route(body: Credentials, request: Request, response: Response) -> SessionOut:
     """Sign in with a username and password; the session is an HttpOnly cookie."""
     services = request.app.state.services
-    failures_key = f"callrec:sign-in-failures:{origin(request)}:{body.username}"
-    try:
-        failures = int(services.redis.get(failures_key) or 0)
-    except RedisError:
-        failures = 0  # the limiter needs Redis; sign-in itself does not
-    if failures >= FAILURES_ALLOWED:
-        raise HTTPException(429, f"too many wrong passwords; try again in {FAILURE_WINDOW_S // 60} minutes")
-    with services.db.session() as session:
-        result = sign_in(session, body.username, body.password, origin(request))
-        audit.record(
-            session, f"user {body.username}", "session.sign_in", body.username,
-            {"ok": result is not None}, origin(request),
-        )  # fmt: skip
-    if result is None:
-        try:
-            with services.redis.pipeline() as pipe:
-                pipe.incr(failures_key).expire(failures_key, FAILURE_WINDOW_S).execute()
-        except RedisError:
-            pass
-        raise HTTPException(401, "wrong username or password")
+    address = origin(request)
+    with sign_in_attempt(services.redis, address, body.username) as attempt:
+        with services.db.session() as session:
+            user_id, password_hash = password_hash_for(session, body.username)
+        matches = password_checks.check(password_hash, body.password)
+        result = None
+        if matches and user_id is not None:
+            with services.db.session() as session:
+                result = start_session(session, user_id, body.password, address)
+        with services.db.session() as session:
+            audit.record(
+                session, f"user {body.username}", "session.sign_in", body.username,
+                {"ok": result is not None}, address,
+            )  # fmt: skip
+        if result is None:
+            raise HTTPException(401, "wrong username or password")
+        attempt.succeeded()
     signed_in, token = result
     secure = request.url.scheme == "https" or services.settings.api.secure_cookies
     response.set_cookie(

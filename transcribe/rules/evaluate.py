@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from storage.records import Segment, Transcript
-from storage.search_index import edit_distance
 from storage.terms import query_forms, word_forms
 from storage.text import normalize
+from storage.vocabulary import edit_distance
 
 from .model import AllOf, AnyOf, Condition, Evidence, History, Hit, Metadata, Metric, Phrases, Rule
 
