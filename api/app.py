@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from .body_limit import BodyLimit
+from .docs import install_docs
 from .errors import install_error_handlers
 from .routes import (
     agents,
@@ -22,6 +23,7 @@ from .routes import (
     voices,
     webhooks,
 )
+from .security_headers import SecurityHeaders
 from .services import Services
 from .ui import routes as ui
 
@@ -32,6 +34,8 @@ def create_app(services: Services) -> FastAPI:
         version="1",
         description="Call recording, transcription, speaker separation and search. "
         "Authenticate with `Authorization: Bearer <API key>`.",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -58,4 +62,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(qa.router)
     app.include_router(dashboard.router)
     app.include_router(ui.router)
+    if api.docs:
+        install_docs(app)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -33,6 +33,8 @@ class ApiSettings(BaseSettings):
     # Addresses of reverse proxies whose X-Forwarded-For/-Proto is believed (comma-separated, "*" for
     # any). Empty: none, so a client cannot forge the address the sign-in limits and the audit see.
     trusted_proxies: str = ""
+    # The interactive API documentation at /docs (served from this server, no CDN).
+    docs: bool = True
 
     def proxy_options(self) -> dict[str, object]:
         """uvicorn's options for forwarded headers; its own default trusts them from loopback."""

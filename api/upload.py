@@ -13,6 +13,8 @@ from recorder.errors import IngestError, InvalidMetadata, MissingAudio
 from recorder.ingest import Spool, SpooledUpload
 
 MAX_FIELD_BYTES = 64 * 1024
+# An upload carries `audio` and `metadata`; a few spare fields are tolerated, thousands are not.
+MAX_FIELDS = 8
 
 
 class MalformedUpload(IngestError):
@@ -44,6 +46,7 @@ class _FormReader:
         self.header = b""
         self.value = b""
         self.has_audio = False
+        self.parts = 0
 
     def callbacks(self) -> dict[str, object]:
         return {
@@ -58,6 +61,9 @@ class _FormReader:
 
     def on_part_begin(self) -> None:
         self.part = _Part()
+        self.parts += 1
+        if self.parts > MAX_FIELDS + 1:
+            raise InvalidMetadata(f"an upload has at most {MAX_FIELDS} form fields besides `audio`")
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self.header += data[start:end]
@@ -90,7 +96,8 @@ class _FormReader:
             raise InvalidMetadata(f"form field {self.part.name!r} is larger than {MAX_FIELD_BYTES} bytes")
 
     def on_part_end(self) -> None:
-        if self.part.name and self.part.name != "audio":
+        if self.part.name == "metadata":
+            # Other fields are counted, not kept.
             self.fields[self.part.name] = self.part.value.decode("utf-8", "replace")
 
 

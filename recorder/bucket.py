@@ -2,7 +2,7 @@
 callrec ingests each one that appears, then removes it from `incoming/`.
 
 The audio is read once (to check and hash it) and never uploaded again: the call's object is made by a
-copy inside the store (S3's server-side copy, a hard link in a folder). Restart-safe the same way as the
+copy inside the store (S3's server-side copy, a byte copy in a folder). Restart-safe the same way as the
 folder watcher: the incoming object is removed only after the call is stored, and a re-seen object is
 recognised by its (source, external_id). Refused objects move to `incoming-failed/` with a
 `.reason.txt` beside them. MinIO's bucket notifications wake the scan at once where the server has

@@ -83,6 +83,7 @@ class FolderWatcher:
         self.clock = clock
         self._seen: dict[Path, _Seen] = {}
         self._retry_at: dict[str, tuple[float, int]] = {}  # name -> (next try, failures so far)
+        self._links_refused: set[Path] = set()
 
     # --- finding finished recordings -------------------------------------------------------------------
 
@@ -107,15 +108,25 @@ class FolderWatcher:
         return list(found.values())
 
     def _files(self) -> list[Path]:
-        """Files under the root, leaving out done/ and failed/ (which only grow) and hidden entries
-        (a writer's temporary files)."""
+        """Files under the root, leaving out done/ and failed/ (which only grow), hidden entries (a
+        writer's temporary files) and symbolic links. Linked folders are not entered (os.walk)."""
         files: list[Path] = []
         for directory, subdirectories, names in os.walk(self.root):
             at_root = Path(directory) == self.root
             subdirectories[:] = sorted(
                 d for d in subdirectories if not d.startswith(".") and not (at_root and d in (DONE, FAILED))
             )
-            files.extend(Path(directory) / name for name in sorted(names) if not name.startswith("."))
+            for name in sorted(names):
+                path = Path(directory) / name
+                if name.startswith("."):
+                    continue
+                if path.is_symlink():
+                    # A link could point at any file this process may read, and be retargeted later.
+                    if path not in self._links_refused:
+                        self._links_refused.add(path)
+                        log.warning("symbolic link refused, not ingested", extra={"path": str(path)})
+                    continue
+                files.append(path)
         return files
 
     def is_ready(self, recording: Recording) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .encryption import EncryptedFile, EncryptionError, Keyring, encrypt_stream
-from .errors import ChecksumMismatch, ObjectNotFound, ObjectStoreUnavailable
+from .errors import ChecksumMismatch, InvalidObjectKey, ObjectNotFound, ObjectStoreUnavailable
 from .objects import CHUNK_SIZE, HashingReader, ListedObject, StoredObject, validate_key
 
 
@@ -20,12 +20,18 @@ class LocalObjectStore:
     encryption was turned on stay readable as they are."""
 
     def __init__(self, root: str | Path, keyring: Keyring | None = None) -> None:
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        Path(root).mkdir(parents=True, exist_ok=True)
+        # The root may itself be a link (a data folder on another volume); nothing below it may.
+        self.root = Path(os.path.realpath(root))
         self.keyring = keyring
 
     def _path(self, key: str) -> Path:
-        return self.root / validate_key(key)
+        path = self.root / validate_key(key)
+        # A link below the root (a dropped symlink, a folder swapped for one) could point at any file
+        # on the host, and be retargeted later: objects are plain files in plain folders.
+        if os.path.realpath(path) != str(path):
+            raise InvalidObjectKey(f"object {key} is a symbolic link (or lies under one): links are refused")
+        return path
 
     def put(
         self,
@@ -34,6 +40,9 @@ class LocalObjectStore:
         content_type: str = "application/octet-stream",
         sha256: str | None = None,
     ) -> StoredObject:
+        return self._write(key, stream, sha256)
+
+    def _write(self, key: str, stream: BinaryIO, sha256: str | None = None) -> StoredObject:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
@@ -63,7 +72,8 @@ class LocalObjectStore:
                 if self.keyring is None:
                     raise EncryptionError(f"object {key} is encrypted and no encryption key is configured")
                 return encrypted.read(self.keyring, start, end)
-            handle = open(path, "rb")
+            # O_NOFOLLOW: a link swapped in after the check above is refused too.
+            handle = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
         except FileNotFoundError as exc:
             raise ObjectNotFound(f"object {key} not found") from exc
         return self._read_range(handle, start, end)
@@ -88,7 +98,10 @@ class LocalObjectStore:
             raise ObjectNotFound(f"object {key} not found") from exc
 
     def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
+        try:
+            return self._path(key).is_file()
+        except InvalidObjectKey:
+            return False
 
     def list(self, prefix: str) -> list[ListedObject]:
         found = []
@@ -96,26 +109,28 @@ class LocalObjectStore:
         base = self.root / prefix.rsplit("/", 1)[0] if "/" in prefix else self.root
         for path in sorted(base.rglob("*")):
             key = path.relative_to(self.root).as_posix()
-            if key.startswith(prefix) and path.is_file() and not path.name.startswith("."):
+            if key.startswith(prefix) and _plain_file(path) and not path.name.startswith("."):
                 found.append(ListedObject(key, _plain_size(path), str(path.stat().st_mtime_ns)))
         return found
 
     def copy(self, source: str, target: str) -> None:
-        source_path, target_path = self._path(source), self._path(target)
+        source_path = self._path(source)
         if not source_path.is_file():
             raise ObjectNotFound(f"object {source} not found")
-        target_path.parent.mkdir(parents=True, exist_ok=True)
-        if self.keyring is not None and EncryptedFile.open(source_path) is None:
-            # A plaintext drop (a PBX wrote it) is encrypted on its way in: a real copy, once.
-            with open(source_path, "rb") as plain:
-                self.put(target, plain)
+        if self.keyring is not None and EncryptedFile.open(source_path) is not None:
+            target_path = self._path(target)
+            target_path.parent.mkdir(parents=True, exist_ok=True)
+            partial = target_path.with_name(f".{target_path.name}.{uuid.uuid4().hex}.partial")
+            try:
+                shutil.copyfile(source_path, partial, follow_symlinks=False)
+                os.replace(partial, target_path)
+            finally:
+                partial.unlink(missing_ok=True)
             return
-        partial = target_path.with_name(f".{target_path.name}.{uuid.uuid4().hex}.partial")
-        try:
-            os.link(source_path, partial)  # same bytes on disk, no second copy
-        except OSError:
-            shutil.copyfile(source_path, partial)  # another file system
-        os.replace(partial, target_path)
+        # The bytes are copied in (encrypted on the way when a keyring is set), never hard-linked: a
+        # dropped file's writer could otherwise change a stored call's audio through its own link.
+        with os.fdopen(os.open(source_path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as plain:
+            self._write(target, plain)
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -128,7 +143,7 @@ class LocalObjectStore:
         if encrypted is not None and encrypted.key_id == self.keyring.current:
             return False
         plain = b"".join(self.open(key))
-        self.put(key, io.BytesIO(plain))
+        self._write(key, io.BytesIO(plain))
         return True
 
     def presigned_url(self, key: str, expires_s: int = 3600) -> str | None:
@@ -137,6 +152,10 @@ class LocalObjectStore:
     def check(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise ObjectStoreUnavailable(f"object folder {self.root} is not writable")
+
+
+def _plain_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink()
 
 
 def _plain_size(path: Path) -> int:

@@ -4,12 +4,16 @@ loopback port, so concurrency and forwarded headers are real) or the app on real
 from __future__ import annotations
 
 import dataclasses
+import io
+import re
+import shutil
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,8 +22,16 @@ from sqlalchemy import event
 
 from api.app import create_app
 from api.services import Services
+from recorder.bucket import BucketDrop
+from recorder.delivery import Delivery
+from recorder.settings import WatchSettings
+from recorder.watch import FolderWatcher
 from storage import audit
+from storage import calls as call_records
+from storage.errors import InvalidObjectKey
+from storage.objects_local import LocalObjectStore
 from tests.conftest import free_port
+from tests.telephony import STEREO
 
 PASSWORD = "correct horse battery"
 
@@ -88,7 +100,7 @@ def test_a_huge_json_body_is_refused_before_it_is_read(live_api):
     )
     assert stranger.status_code == 401
     # Audio uploads keep their own, larger limit.
-    with open("tests/fixtures/calls/en_billing_dispute.stereo.wav", "rb") as audio:
+    with open(STEREO, "rb") as audio:
         upload = httpx.post(
             f"{live_api.url}/v1/calls", files={"audio": ("c.wav", audio.read())}, headers=live_api.admin
         )
@@ -164,3 +176,93 @@ def test_a_configured_proxy_is_believed(admin_api, monkeypatch):
     with services.db.session() as session:
         origins = {e.origin for e in audit.list_entries(session, action="session.sign_in")}
     assert origins == {"198.51.100.7"}
+
+
+# --- 21. An upload carries a bounded number of form fields ----------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_upload_with_thousands_of_fields_is_refused(admin_api):
+    client, services = admin_api
+    fields = {f"junk{i}": "x" * 1000 for i in range(2000)}
+    with open(STEREO, "rb") as audio:
+        response = client.post("/v1/calls", files={"audio": ("c.wav", audio.read())}, data=fields)
+    assert response.status_code == 422 and "at most 8 form fields" in response.json()["detail"]
+    with services.db.session() as session:
+        assert call_records.list_calls(session, call_records.CallFilter()) == []
+
+
+# --- 22. Documentation assets from this server, security headers everywhere ----------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_docs_load_nothing_from_elsewhere_and_responses_forbid_sniffing(admin_api):
+    client, _ = admin_api
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert sources and all(s.startswith("/") for s in sources), sources
+    policy = docs.headers["content-security-policy"]
+    assert "script-src 'self' 'sha256-" in policy and "unsafe-inline" not in policy
+    for source in sources:
+        if source.endswith((".js", ".css")):
+            assert client.get(source).status_code == 200, source
+    assert client.get("/redoc").status_code == 404
+    calls = client.get("/v1/calls")
+    assert calls.headers["x-content-type-options"] == "nosniff"
+    assert calls.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    # The desk keeps its own policy.
+    assert "script-src 'self'" in client.get("/ui/").headers["content-security-policy"]
+
+
+# --- 9. Symbolic links are never stored or served as a call's audio ------------------------------
+
+
+def test_the_object_folder_refuses_links(tmp_path):
+    secret = tmp_path / "host-secret.txt"
+    secret.write_bytes(b"root:x:0:0")
+    store = LocalObjectStore(tmp_path / "objects")
+    store.put("calls/real.wav", io.BytesIO(b"RIFF audio"))
+    (tmp_path / "objects" / "calls" / "link.wav").symlink_to(secret)
+    (tmp_path / "objects" / "linked-folder").symlink_to(tmp_path)
+    with pytest.raises(InvalidObjectKey, match="symbolic link"):
+        b"".join(store.open("calls/link.wav"))
+    with pytest.raises(InvalidObjectKey):
+        b"".join(store.open("linked-folder/host-secret.txt"))
+    with pytest.raises(InvalidObjectKey):
+        store.copy("calls/link.wav", "calls/copied.wav")
+    assert not store.exists("calls/link.wav")
+    assert [o.key for o in store.list("calls/")] == ["calls/real.wav"]
+    # A stored copy is its own bytes: rewriting the dropped file later changes nothing stored.
+    store.copy("calls/real.wav", "calls/copy.wav")
+    (tmp_path / "objects" / "calls" / "real.wav").write_bytes(b"tampered")
+    assert b"".join(store.open("calls/copy.wav")) == b"RIFF audio"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_link_dropped_in_the_bucket_folder_is_not_ingested(admin_api, tmp_path):
+    _, services = admin_api
+    outside = tmp_path / "elsewhere.wav"
+    shutil.copy(STEREO, outside)
+    incoming = services.objects.root / "incoming"  # type: ignore[attr-defined]
+    incoming.mkdir(parents=True)
+    (incoming / "out-0541234567-4001-20251122-093015-1.wav").symlink_to(outside)
+    assert BucketDrop(services.ingestor, WatchSettings(settle_s=0)).scan() == []
+    with services.db.session() as session:
+        assert call_records.list_calls(session, call_records.CallFilter()) == []
+
+
+def test_a_link_dropped_in_the_watched_folder_is_not_ingested(tmp_path):
+    folder = tmp_path / "monitor"
+    folder.mkdir()
+    shutil.copy(STEREO, tmp_path / "elsewhere.wav")
+    (folder / "exten-4001-0541234567-20251122-093015-1.wav").symlink_to(tmp_path / "elsewhere.wav")
+    (folder / "linked").symlink_to(tmp_path)
+    delivered: list[Path] = []
+
+    def deliver(audio: Path, metadata: dict, filename: str) -> Delivery:
+        delivered.append(audio)
+        return Delivery(201, "c1", "created")
+
+    watcher = FolderWatcher(folder, deliver, WatchSettings(settle_s=0))
+    assert watcher.recordings() == [] and watcher.scan() == [] and delivered == []
