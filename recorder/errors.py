@@ -24,6 +24,11 @@ class UnsupportedAudio(IngestError):
     status = 415
 
 
+class AudioTooLong(IngestError):
+    code = "audio_too_long"
+    status = 422
+
+
 class InvalidMetadata(IngestError):
     code = "invalid_metadata"
     status = 422

@@ -84,7 +84,7 @@ class Ingestor:
             return IngestResult(existing, created=False)
         if upload.size == 0:
             raise EmptyUpload("the audio file is empty")
-        info = probe_audio(upload.path)
+        info = probe_audio(upload.path, self.settings.max_duration_s)
         roles = metadata.channel_roles or self.settings.roles_for(metadata.source)
         call_id = call_records.new_call_id()
         suffix = PurePath(upload.filename).suffix.lower()[:8] if upload.filename else ""

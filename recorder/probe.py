@@ -11,9 +11,12 @@ from pathlib import Path
 
 import av
 
-from .errors import EmptyUpload, UnsupportedAudio
+from .errors import AudioTooLong, EmptyUpload, UnsupportedAudio
 
 MAX_CHANNELS = 2
+# Telephone audio is 8 kHz, wideband 16 kHz, studio 48 kHz; a rate outside these bounds is either not a
+# recording or a decode bomb (a 16 KB WAV at 1 Hz claims 8,000 s).
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 8_000, 48_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +27,9 @@ class AudioInfo:
     sample_rate: int
 
 
-def probe_audio(path: Path) -> AudioInfo:
-    """Decode the whole file once: a header alone does not prove the audio behind it is readable."""
+def probe_audio(path: Path, max_duration_s: float | None = None) -> AudioInfo:
+    """Decode the whole file once: a header alone does not prove the audio behind it is readable.
+    Decoding stops, and the file is refused, as soon as it passes `max_duration_s`."""
     if path.stat().st_size == 0:
         raise EmptyUpload("the audio file is empty")
     try:
@@ -38,11 +42,22 @@ def probe_audio(path: Path) -> AudioInfo:
             codec = stream.codec_context.name
             channels = stream.codec_context.channels
             sample_rate = stream.codec_context.sample_rate
+            if not MIN_SAMPLE_RATE <= (sample_rate or 0) <= MAX_SAMPLE_RATE:
+                raise UnsupportedAudio(
+                    f"a sample rate of {sample_rate} Hz is not supported; "
+                    f"send {MIN_SAMPLE_RATE // 1000}-{MAX_SAMPLE_RATE // 1000} kHz audio"
+                )
+            limit = None if max_duration_s is None else int(max_duration_s * sample_rate)
             samples = 0
             for frame in container.decode(stream):
                 samples += frame.samples
+                if limit is not None and samples > limit:
+                    raise AudioTooLong(
+                        f"the recording is longer than the limit of {max_duration_s / 3600:g} h "
+                        "(CALLREC_RECORDER_MAX_DURATION_S)"
+                    )
             fmt = f"{container.format.name.split(',')[0]}/{codec}"
-    except UnsupportedAudio:
+    except (UnsupportedAudio, AudioTooLong):
         raise
     except (av.FFmpegError, ValueError, IndexError) as exc:
         # FFmpeg's message names the server's temporary file: say only what was wrong.

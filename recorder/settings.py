@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .metadata import ROLE_NAMES
@@ -12,6 +12,9 @@ class RecorderSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CALLREC_RECORDER_", extra="ignore")
 
     max_upload_mb: int = 1024
+    # The longest recording accepted (seconds of audio, whatever the file's size); the worker holds
+    # one call's audio in memory, about 0.23 GB per channel-hour.
+    max_duration_s: float = Field(4 * 3600, gt=0)
     # Channel roles of a dual-channel recording, channel 0 first, unless the call's metadata says otherwise.
     channel_roles: list[str] = ["agent", "customer"]
     # Per-source overrides, e.g. {"asterisk": ["customer", "agent"]}.

@@ -209,7 +209,7 @@ def enrol_agent_voice(sample_id: int) -> dict:
                 for chunk in context.objects.open(sample.sample_key):
                     out.write(chunk)
             try:
-                audio = load_audio(path, channels=1)
+                audio = load_audio(path, channels=1, max_seconds=600)
             except AudioDecodeError as exc:
                 error = str(exc)
             else:
@@ -265,7 +265,8 @@ def normalise(context: WorkerContext, call: Call, report: _Progress, timings: Ti
         with open(path, "wb") as out:
             for chunk in context.objects.open(call.audio_key):
                 out.write(chunk)
-        audio = load_audio(path, channels=call.channels)
+        # The probe measured the call at upload; nothing longer is decoded (a margin for resampling).
+        audio = load_audio(path, channels=call.channels, max_seconds=call.duration + 2)
     timings.measure("normalise", started)
     return audio
 

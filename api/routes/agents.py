@@ -23,6 +23,7 @@ from ..auth import actor, admin_only
 from ..schemas import ErrorOut
 from ..upload import read_upload
 
+MAX_SAMPLE_S = 600.0
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401, 403, 413, 415, 422, 503)}
 AgentId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -51,7 +52,8 @@ async def enrol(request: Request, agent_id: AgentId, key: ApiKey = Depends(admin
     ingestor = services.ingestor
     with ingestor.spool("") as spool:
         parsed = await read_upload(request.headers.get("content-type", ""), request.stream(), spool)
-        await run_in_threadpool(probe_audio, parsed.audio.path)  # 415 for what is not audio
+        # 415 for what is not audio; a voice sample needs a minute or so, never hours.
+        await run_in_threadpool(probe_audio, parsed.audio.path, MAX_SAMPLE_S)
         folder = hashlib.sha256(agent_id.encode()).hexdigest()[:16]  # ids may hold any characters
         suffix = PurePath(parsed.audio.filename).suffix.lower()[:8]
         sample_key = f"agents/{folder}/sample-{uuid.uuid4().hex}{suffix if suffix.isascii() else ''}"

@@ -5,7 +5,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from recorder.errors import EmptyUpload, UnsupportedAudio
+from recorder.errors import AudioTooLong, EmptyUpload, UnsupportedAudio
 from recorder.probe import probe_audio
 from tests.conftest import CALLS
 from transcribe.audio import SAMPLE_RATE, AudioDecodeError, ffmpeg_binary, load_audio
@@ -86,3 +86,68 @@ def test_worker_decoder_reports_undecodable_audio(tmp_path):
     path.write_bytes(b"\x00" * 100)
     with pytest.raises(AudioDecodeError):
         load_audio(path, 1)
+
+
+# --- Decode bombs (hardening item 5) ---------------------------------------------------------------
+
+
+def _wav_at(path, rate: int, seconds: float) -> None:
+    import wave
+
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\x00\x00" * int(rate * seconds))
+
+
+@pytest.mark.parametrize("rate", [1, 4000, 96000])
+def test_sample_rates_outside_telephone_to_studio_are_refused(tmp_path, rate):
+    path = tmp_path / "odd.wav"
+    _wav_at(path, rate, 8000 / rate)  # a 16 KB file whatever the rate: at 1 Hz it claims 8,000 s
+    with pytest.raises(UnsupportedAudio, match=f"sample rate of {rate} Hz"):
+        probe_audio(path)
+
+
+def test_a_recording_past_the_duration_limit_is_refused_while_decoding(tmp_path):
+    bomb = tmp_path / "silence.flac"  # silence compresses to almost nothing, as in the 10-hour bomb
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "600",
+         "-c:a", "flac", str(bomb)],
+        check=True,
+    )  # fmt: skip
+    assert bomb.stat().st_size < 200_000
+    assert probe_audio(bomb, max_duration_s=700).duration == pytest.approx(600, abs=0.1)
+    with pytest.raises(AudioTooLong, match="longer than the limit"):
+        probe_audio(bomb, max_duration_s=120)
+
+
+def test_the_worker_decodes_no_more_than_the_calls_probed_length(tmp_path):
+    stereo = load_audio(SOURCE, 2)
+    capped = load_audio(SOURCE, 2, max_seconds=10)
+    assert capped.duration == pytest.approx(10.0, abs=0.01) and stereo.duration == pytest.approx(
+        40.66, abs=0.05
+    )
+    # Read in pieces, the samples are exactly what one whole read gives.
+    whole = subprocess.run(
+        [
+            ffmpeg_binary(),
+            "-v",
+            "error",
+            "-i",
+            str(SOURCE),
+            "-f",
+            "f32le",
+            "-ac",
+            "2",
+            "-ar",
+            "16000",
+            "pipe:",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    interleaved = np.frombuffer(whole, dtype=np.float32).reshape(-1, 2)
+    assert np.array_equal(stereo.channels[0], interleaved[:, 0])
+    assert np.array_equal(stereo.channels[1], interleaved[:, 1])
+    assert np.array_equal(capped.channels[1], interleaved[: len(capped.channels[1]), 1])

@@ -266,3 +266,39 @@ def test_a_link_dropped_in_the_watched_folder_is_not_ingested(tmp_path):
 
     watcher = FolderWatcher(folder, deliver, WatchSettings(settle_s=0))
     assert watcher.recordings() == [] and watcher.scan() == [] and delivered == []
+
+
+# --- 5. Decode bombs are refused at upload --------------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_uploads_past_the_duration_limit_or_at_odd_rates_are_refused_and_nothing_is_kept(
+    database_url, embedded_redis_url, tmp_path, monkeypatch
+):
+    from fastapi.testclient import TestClient
+
+    from api.services import build_services
+    from api.settings import load_settings
+    from storage import api_keys
+
+    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
+    monkeypatch.setenv("CALLREC_RECORDER_MAX_DURATION_S", "30")
+    services = build_services(load_settings(data_dir=tmp_path))
+    with services.db.session() as session:
+        _, admin = api_keys.create_key(session, "admin")
+    client = TestClient(create_app(services), headers={"Authorization": f"Bearer {admin}"})
+    long = client.post("/v1/calls", files={"audio": ("c.wav", STEREO.read_bytes())})  # 40.7 s
+    assert long.status_code == 422 and long.json()["error"] == "audio_too_long"
+    one_hz = io.BytesIO()
+    import wave
+
+    with wave.open(one_hz, "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(1)
+        out.writeframes(b"\x01\x00" * 8000)
+    odd = client.post("/v1/calls", files={"audio": ("bomb.wav", one_hz.getvalue())})
+    assert odd.status_code == 415 and "sample rate of 1 Hz" in odd.json()["detail"]
+    with services.db.session() as session:
+        assert call_records.list_calls(session, call_records.CallFilter()) == []
+    assert [p for p in (tmp_path / "objects").rglob("*") if p.is_file()] == []
+    services.close()
