@@ -145,6 +145,17 @@ def worker(
             finally:
                 lock.release()
 
+    def anchor_audit_once() -> None:
+        from storage.audit_anchor import anchor_if_moved
+
+        lock = services.redis.lock("callrec:audit-anchor", timeout=600)
+        if lock.acquire(blocking=False):
+            try:
+                with services.db.session() as session:
+                    anchor_if_moved(session, services.objects)
+            finally:
+                lock.release()
+
     if not burst:
         from recorder.notify import deliver_forever
 
@@ -152,6 +163,7 @@ def worker(
         _every("reconciler", 60, lambda: requeue_stranded_calls(services.db, services.queue))
         if settings.storage.retention_policies:
             _every("retention", 3600, apply_retention_once)
+        _every("audit-anchor", settings.storage.audit_anchor_s, anchor_audit_once)
         threading.Thread(
             target=deliver_forever,
             args=(services.db, settings.recorder, threading.Event()),
@@ -189,12 +201,9 @@ def _every(name: str, seconds: float, step: Callable[[], object]) -> None:
 
 def _database(settings: Settings, migrate: bool = True):  # type: ignore[no-untyped-def]
     """The database of the settings, brought up to the current schema for commands that write."""
-    from storage.database import Database
+    from .services import open_database
 
-    db = Database(settings.storage.resolved_database_url())
-    if migrate:
-        db.migrate()
-    return db
+    return open_database(settings, migrate)
 
 
 def speaker_models(settings: TranscribeSettings, device: str) -> dict:
@@ -689,18 +698,62 @@ def migrate(data_dir: DataDirOption = None, config: ConfigOption = None) -> None
 
 
 @audit_app.command("verify")
-def audit_verify(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
-    """Recompute the audit trail's hash chain; exit 1 if an entry was altered, removed or reordered."""
+def audit_verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(help="An anchor file from `callrec audit anchor --out` (default: the newest stored)"),
+    ] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Recompute the audit trail's keyed hash chain and check it against an anchor kept outside the
+    database; exit 1 if an entry was altered, removed or reordered."""
     from storage import audit
+    from storage.audit_anchor import Anchor, latest_anchor
+
+    from .services import open_objects
+
+    settings = _settings(config, data_dir)
+    db = _database(settings, migrate=False)
+    try:
+        pinned = Anchor.from_json(anchor.read_text()) if anchor else latest_anchor(open_objects(settings))
+    except (OSError, ValueError) as exc:
+        typer.echo(f"callrec: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    with db.session() as session:
+        check = audit.verify_chain(session, (pinned.last_id, pinned.last_hash) if pinned else None)
+    if not check.ok:
+        typer.echo(f"audit trail BROKEN after {check.entries} good entries: {check.problem}", err=True)
+        raise typer.Exit(1)
+    pinned_text = f", anchored at entry {pinned.last_id} ({pinned.at})" if pinned else ", no anchor yet"
+    typer.echo(
+        f"audit trail intact: {check.entries} entries, {'keyed' if check.keyed else 'NOT keyed'}{pinned_text}"
+    )
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the anchor to this file (ship it elsewhere)")
+    ] = None,
+    data_dir: DataDirOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Store the audit chain's head as an anchor object now (workers do it every
+    CALLREC_STORAGE_AUDIT_ANCHOR_S) and print it."""
+    from storage.audit_anchor import current_anchor, store_anchor
+
+    from .services import open_objects
 
     settings = _settings(config, data_dir)
     db = _database(settings, migrate=False)
     with db.session() as session:
-        check = audit.verify_chain(session)
-    if not check.ok:
-        typer.echo(f"audit trail BROKEN after {check.entries} good entries: {check.problem}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"audit trail intact: {check.entries} entries")
+        anchor = current_anchor(session)
+    key = store_anchor(open_objects(settings), anchor)
+    if out is not None:
+        out.write_text(anchor.to_json() + "\n")
+    typer.echo(anchor.to_json())
+    typer.echo(f"stored as {key}", err=True)
 
 
 @retention_app.command("apply")

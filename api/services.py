@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from redis import Redis
 
 from recorder.ingest import Ingestor
 from recorder.queue import CallQueue
+from storage import audit
+from storage.audit_key import load_audit_key
 from storage.database import Database
 from storage.objects import ObjectStore, open_object_store
 from storage.objects_s3 import S3ObjectStore
@@ -16,6 +19,8 @@ from transcribe.rules.loader import load_rules
 from transcribe.rules.model import Rule
 
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,10 +59,23 @@ def open_redis(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30)
 
 
-def build_services(settings: Settings, migrate: bool = True) -> Services:
-    db = Database(settings.storage.resolved_database_url())
+def open_database(settings: Settings, migrate: bool = True) -> Database:
+    """The database with the audit chain's key; migrating also keys a chain written before one was."""
+    db = Database(settings.storage.resolved_database_url(), load_audit_key(settings.storage))
     if migrate:
         db.migrate()
+        try:
+            with db.session() as session:
+                rehashed = audit.key_chain(session, db.audit_key)  # type: ignore[arg-type]
+            if rehashed:
+                log.info("audit trail keyed", extra={"entries": rehashed})
+        except audit.AuditChainBroken as exc:
+            log.error(str(exc))  # left as it is, for `callrec audit verify` to show
+    return db
+
+
+def build_services(settings: Settings, migrate: bool = True) -> Services:
+    db = open_database(settings, migrate)
     objects = open_objects(settings)
     redis = open_redis(settings.queue.redis_url)
     queue = CallQueue(redis, settings.queue)

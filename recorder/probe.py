@@ -51,7 +51,7 @@ def probe_audio(path: Path, max_duration_s: float | None = None) -> AudioInfo:
             samples = 0
             for frame in container.decode(stream):
                 samples += frame.samples
-                if limit is not None and samples > limit:
+                if max_duration_s is not None and limit is not None and samples > limit:
                     raise AudioTooLong(
                         f"the recording is longer than the limit of {max_duration_s / 3600:g} h "
                         "(CALLREC_RECORDER_MAX_DURATION_S)"

@@ -23,8 +23,10 @@ def _normalise_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_key: bytes | None = None) -> None:
         self.url = _normalise_url(url)
+        # The audit chain's key (storage/audit_key.py), handed to every session for storage/audit.py.
+        self.audit_key = audit_key
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database:
@@ -38,7 +40,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on any error."""
-        session = self._sessions()
+        session = self._sessions(info={"audit_key": self.audit_key})
         try:
             yield session
             session.commit()

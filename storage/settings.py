@@ -30,6 +30,12 @@ class StorageSettings(BaseSettings):
     # [{"name": "flagged", "flagged": true, "transcript_days": 2555},
     #  {"name": "default", "audio_days": 90, "transcript_days": 365}]
     retention_policies: list[RetentionPolicy] = []
+    # The audit trail's key, outside the database: inline, or a file; by default `audit.key` in the data
+    # folder, made on first use. Every API, worker and CLI of one service needs the same key.
+    audit_key: SecretStr | None = None
+    audit_key_file: Path | None = None
+    # Workers store the chain's head under audit/anchors/ this often (when it moved).
+    audit_anchor_s: float = Field(3600, gt=0)
     # One search's time limit in the database engine; a costlier query is refused with 422.
     search_time_limit_s: float = Field(10.0, gt=0, le=300)
 

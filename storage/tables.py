@@ -259,6 +259,16 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    scheme: Mapped[str] = mapped_column(String(16), default="sha256")
+    key_id: Mapped[str | None] = mapped_column(String(16))
+
+
+class AuditMaintenanceRow(Base):
+    """While a row exists, the append-only triggers let the audit chain be rewritten (keying it)."""
+
+    __tablename__ = "audit_maintenance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class LegalHoldRow(Base):

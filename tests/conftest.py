@@ -99,6 +99,10 @@ def postgres_server_url() -> Iterator[str]:
 
 def _empty(db: Database) -> None:
     with db.session() as session:
+        # The audit trail is append-only (migration 0017) but for maintenance, which clearing a test
+        # database is.
+        session.execute(text("DELETE FROM audit_maintenance"))
+        session.execute(text("INSERT INTO audit_maintenance (id) VALUES (1)"))
         for table in (
             "segments",
             "job_attempts",
@@ -122,8 +126,10 @@ def _empty(db: Database) -> None:
         ):
             session.execute(text(f"DELETE FROM {table}"))
         session.execute(
-            text("UPDATE audit_head SET last_id = 0, last_hash = :genesis"), {"genesis": "0" * 64}
+            text("UPDATE audit_head SET last_id = 0, last_hash = :genesis, scheme = 'sha256'"),
+            {"genesis": "0" * 64},
         )
+        session.execute(text("DELETE FROM audit_maintenance"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -222,6 +228,8 @@ def admin_api(database_url, embedded_redis_url, tmp_path, monkeypatch):  # type:
 
     monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
     monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
+    # Commands the test runs share the data folder, and with it the audit chain's key.
+    monkeypatch.setenv("CALLREC_DATA_DIR", str(tmp_path))
     Redis.from_url(embedded_redis_url).flushdb()
     services = build_services(load_settings(data_dir=tmp_path))
     with services.db.session() as session:

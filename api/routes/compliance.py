@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from storage import audit, holds
 from storage.api_keys import ApiKey
+from storage.audit_anchor import latest_anchor
 from storage.calls import get_call
 from storage.lifecycle import customer_reference, forget_customer
 from storage.retention import due
@@ -193,10 +194,13 @@ def export_audit(
 
 @router.get("/audit/verify", responses=ERRORS)
 def verify_audit(request: Request, key: ApiKey = Depends(reviewer)) -> dict[str, Any]:
-    """Recompute the hash chain: whether any entry was altered, removed or reordered."""
-    with request.app.state.services.db.session() as session:
-        check = audit.verify_chain(session)
-    return asdict(check)
+    """Recompute the keyed hash chain and check it against the newest anchor kept outside the database:
+    whether any entry was altered, removed or reordered."""
+    services = request.app.state.services
+    pinned = latest_anchor(services.objects)
+    with services.db.session() as session:
+        check = audit.verify_chain(session, (pinned.last_id, pinned.last_hash) if pinned else None)
+    return {**asdict(check), "anchored_at_entry": pinned.last_id if pinned else None}
 
 
 @router.get("/retention/due", responses=ERRORS)

@@ -302,3 +302,92 @@ def test_uploads_past_the_duration_limit_or_at_odd_rates_are_refused_and_nothing
         assert call_records.list_calls(session, call_records.CallFilter()) == []
     assert [p for p in (tmp_path / "objects").rglob("*") if p.is_file()] == []
     services.close()
+
+
+# --- 7. The audit chain is keyed, append-only in the engine, and anchored outside -----------------
+
+
+def _rewrite_chain(db, key: bytes | None, drop_ids: set[int]) -> None:
+    """The attack: remove entries and re-hash the rest so the chain looks whole. A database owner can
+    always get past the triggers; here through the maintenance row, as dropping them would."""
+    from sqlalchemy import delete, select, text
+
+    from storage.tables import AuditHeadRow, AuditRow
+
+    with db.session() as session:
+        session.execute(text("INSERT INTO audit_maintenance (id) VALUES (1)"))
+        session.execute(delete(AuditRow).where(AuditRow.id.in_(drop_ids)))
+        prev = audit.GENESIS
+        for row in session.scalars(select(AuditRow).order_by(AuditRow.id)).all():
+            row.prev_hash = prev
+            row.hash = prev = audit.entry_hash(
+                prev, row.id, row.at, row.actor, row.action, row.target, row.details, row.origin, key
+            )
+            session.flush()
+        head = session.get(AuditHeadRow, 1)
+        head.last_hash, head.last_id = prev, row.id
+        session.flush()
+        session.execute(text("DELETE FROM audit_maintenance"))
+
+
+def test_the_audit_trail_refuses_deletes_and_rewrites_in_the_engine(admin_api):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DatabaseError
+
+    client, services = admin_api
+    client.get("/v1/calls")
+    for statement in ("DELETE FROM audit_log", "UPDATE audit_log SET actor = 'nobody'"):
+        with pytest.raises(DatabaseError, match="append-only"), services.db.session() as session:
+            session.execute(text(statement))
+    with services.db.session() as session:
+        assert audit.verify_chain(session).ok
+
+
+def test_removing_entries_and_rehashing_the_rest_shows_without_the_key_and_against_an_anchor(admin_api):
+    from storage.audit_anchor import current_anchor, store_anchor
+
+    client, services = admin_api
+    for word in ("refund", "cancel", "manager", "card"):
+        assert client.get("/v1/search", params={"q": word}).status_code == 200  # each search is audited
+    with services.db.session() as session:
+        check = audit.verify_chain(session)
+        entries = [e.id for e in audit.list_entries(session, limit=100)]
+        store_anchor(services.objects, current_anchor(session))
+    assert check.ok and check.keyed and len(entries) >= 5
+    # Plain SHA-256, the chain as it was before: now it does not verify.
+    _rewrite_chain(services.db, None, {entries[1]})
+    with services.db.session() as session:
+        assert audit.verify_chain(session).problem == f"entry {entries[0]} was altered"
+    # With the key too: the anchor kept outside the database still shows it.
+    _rewrite_chain(services.db, services.db.audit_key, {entries[2]})
+    assert client.get("/v1/audit/verify").json()["ok"] is False
+    assert "anchor" in client.get("/v1/audit/verify").json()["problem"]
+
+
+def test_a_chain_written_before_the_key_is_keyed_once_and_other_keys_are_refused(
+    database_url, tmp_path, monkeypatch
+):
+    from api.services import open_database
+    from api.settings import load_settings
+    from storage.database import Database
+
+    plain = Database(database_url)
+    plain.migrate()
+    with plain.session() as session:
+        for i in range(3):
+            audit.record(session, "cli", "test.before_keying", str(i))
+        assert not audit.verify_chain(session).keyed
+    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
+    keyed = open_database(load_settings(data_dir=tmp_path))
+    assert (tmp_path / "audit.key").stat().st_mode & 0o777 == 0o600
+    with keyed.session() as session:
+        audit.record(session, "cli", "test.after_keying")
+        check = audit.verify_chain(session)
+    assert check.ok and check.keyed and check.entries == 4
+    with plain.session() as session, pytest.raises(audit.AuditKeyMissing, match="keyed"):
+        audit.record(session, "cli", "test.without_key")
+    stranger = Database(database_url, audit_key=b"s" * 64)
+    with stranger.session() as session, pytest.raises(audit.AuditKeyMissing, match="not the trail's"):
+        audit.record(session, "cli", "test.other_key")
+    for db in (plain, keyed, stranger):
+        db.dispose()

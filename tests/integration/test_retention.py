@@ -92,7 +92,9 @@ def test_retention_expires_audio_deletes_old_calls_and_respects_flags_and_holds(
     # Each deletion is in the audit trail, and the chain holds.
     actions = [(e["action"], e["target"]) for e in client.get("/v1/audit").json()]
     assert ("call.audio_expire", old_audio) in actions and ("call.delete", expired) in actions
-    assert client.get("/v1/audit/verify").json() == {"entries": len(actions), "ok": True, "problem": None}
+    assert client.get("/v1/audit/verify").json() == {
+        "entries": len(actions), "ok": True, "problem": None, "keyed": True, "anchored_at_entry": None
+    }  # fmt: skip
     assert apply_retention(services.db, services.objects, POLICIES).deleted == []  # nothing twice
 
 
@@ -147,10 +149,15 @@ def test_the_audit_chain_shows_altered_removed_and_concurrent_entries(admin_api,
         app,
         ["audit", "verify"],
         env={
-            "CALLREC_STORAGE_DATABASE_URL": str(services.db.engine.url.render_as_string(hide_password=False))
+            "CALLREC_STORAGE_DATABASE_URL": str(services.db.engine.url.render_as_string(hide_password=False)),
+            "CALLREC_DATA_DIR": str(services.settings.data_dir),  # where the audit key is
         },
     )
-    assert result.exit_code == 0 and f"intact: {before + 20} entries" in result.output
+    assert result.exit_code == 0 and f"intact: {before + 20} entries, keyed" in result.output
+    # The triggers refuse edits and deletes (migration 0017); a database owner can get past them, as
+    # the maintenance row lets them here.
+    with services.db.session() as session:
+        session.execute(text("INSERT INTO audit_maintenance (id) VALUES (1)"))
 
     with services.db.session() as session:
         ids = [entry.id for entry in audit.list_entries(session)]
@@ -172,3 +179,5 @@ def test_the_audit_chain_shows_altered_removed_and_concurrent_entries(admin_api,
     with services.db.session() as session:
         check = audit.verify_chain(session)
     assert not check.ok and check.problem == f"entries after {ids[-2]} were removed"
+    with services.db.session() as session:
+        session.execute(text("DELETE FROM audit_maintenance"))
