@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,18 +29,9 @@ def remember_terms(session: Session, agent_id: str | None, terms: Iterable[str])
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
+    """Levenshtein distance, or limit + 1 once it must exceed `limit` (rapidfuzz, in C: a fuzzy word
+    is compared with thousands of terms)."""
+    return int(Levenshtein.distance(a, b, score_cutoff=limit))
 
 
 def fuzzy_expansions(session: Session, word: str, agent_ids: frozenset[str] | None = None) -> list[str]:
@@ -52,8 +45,7 @@ def fuzzy_expansions(session: Session, word: str, agent_ids: frozenset[str] | No
     )
     if agent_ids is not None:
         lookup = lookup.where(VocabularyRow.agent_id.in_(sorted(agent_ids)))
-    candidates = session.scalars(lookup.distinct())
-    scored = sorted(
-        (distance, term) for term in candidates if (distance := edit_distance(word, term, limit)) <= limit
-    )
+    candidates = list(session.scalars(lookup.distinct()))
+    found = process.extract(word, candidates, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)
+    scored = sorted((distance, term) for term, distance, _ in found)
     return [term for _, term in scored[:MAX_FUZZY_EXPANSIONS]]
