@@ -23,6 +23,7 @@ from storage.database import Database
 from storage.tables import utcnow
 
 from .settings import RecorderSettings
+from .webhook_targets import WebhookTargetRefused, resolve
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,20 @@ def deliver_due(db: Database, client: httpx.Client, settings: RecorderSettings) 
         status: int | None = None
         error: str | None = None
         try:
-            response = client.post(delivery.url, content=body, headers=headers)
+            target = resolve(delivery.url, settings.webhook_allowed_networks)
+            response = client.post(
+                target.url,
+                content=body,
+                headers={**headers, "Host": httpx.URL(delivery.url).netloc.decode()},
+                extensions={"sni_hostname": target.host},
+            )
             status = response.status_code
             if not 200 <= status < 300:
-                error = f"HTTP {status}: {response.text[:200]}"
+                error = f"HTTP {status}"  # never the body: it could be an internal service's answer
+        except WebhookTargetRefused as exc:
+            error = str(exc)
         except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = type(exc).__name__
         delivered = status is not None and 200 <= status < 300
         retry_at = None if delivered else next_attempt(delivery.attempts + 1, settings.webhook_backoff_s)
         with db.session() as session:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import ipaddress
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .metadata import ROLE_NAMES
@@ -30,6 +32,16 @@ class RecorderSettings(BaseSettings):
     # Outgoing webhooks: a failed delivery is tried again after each of these delays, then given up.
     webhook_backoff_s: list[float] = [10, 60, 300, 1800, 7200, 21600]
     webhook_timeout_s: float = 10.0
+    # Networks webhooks may reach although they are loopback, link-local or private (CIDR, e.g.
+    # ["10.20.0.0/16"] for an internal receiver); by default only public addresses.
+    webhook_allowed_networks: list[str] = []
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad one
+        return value
 
     def roles_for(self, source: str) -> list[str]:
         roles = self.source_channel_roles.get(source, self.channel_roles)

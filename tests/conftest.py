@@ -230,6 +230,8 @@ def admin_api(database_url, embedded_redis_url, tmp_path, monkeypatch):  # type:
     monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
     # Commands the test runs share the data folder, and with it the audit chain's key.
     monkeypatch.setenv("CALLREC_DATA_DIR", str(tmp_path))
+    # Tests' webhook receivers listen on loopback, which webhooks may reach only when allowed.
+    monkeypatch.setenv("CALLREC_RECORDER_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.0/8"]')
     Redis.from_url(embedded_redis_url).flushdb()
     services = build_services(load_settings(data_dir=tmp_path))
     with services.db.session() as session:

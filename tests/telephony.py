@@ -39,9 +39,10 @@ def write_legs(folder: Path, stem: str) -> tuple[Path, Path]:
 
 
 class Receiver:
-    """A local HTTP endpoint that records what is posted to it; answers `fail_first` requests with 500."""
+    """A local HTTP endpoint that records what is posted to it; answers `fail_first` requests with 500
+    (and `answer` as the body)."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, answer: bytes = b"") -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -56,6 +57,11 @@ class Receiver:
                 receiver.fail_first -= 1
                 receiver.received.append((dict(self.headers), body))
                 self.send_response(500 if failing else 204)
+                if failing and answer:
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                    return
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AnyHttpUrl, BaseModel, Field
 
+from recorder.webhook_targets import resolve
 from storage import webhooks
 from storage.api_keys import ApiKey
 
@@ -61,6 +62,10 @@ def _out(hook: webhooks.Webhook) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=WebhookCreated, responses=ERRORS)
 def create_webhook(body: WebhookIn, request: Request, key: ApiKey = Depends(admin_only)) -> WebhookCreated:
+    """Subscribe a URL to events. Its host must resolve to public addresses, or to a network allowed
+    in CALLREC_RECORDER_WEBHOOK_ALLOWED_NETWORKS (422 otherwise); it is checked again at each send."""
+    settings = request.app.state.services.settings.recorder
+    resolve(str(body.url), settings.webhook_allowed_networks)
     with request.app.state.services.db.session() as session:
         hook, secret = webhooks.create_webhook(
             session, str(body.url), list(body.events), actor(key), body.secret

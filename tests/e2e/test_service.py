@@ -68,7 +68,8 @@ def test_embedded_defaults_english_hebrew_arabic(tmp_path):
     from tests.telephony import Receiver
 
     receiver = Receiver()
-    with callrec_up(tmp_path / "data") as service:
+    allow_receiver = {"CALLREC_RECORDER_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.1/32"]'}
+    with callrec_up(tmp_path / "data", allow_receiver) as service:
         with service.client() as client:
             hook = client.post("/v1/webhooks", json={"url": receiver.url, "events": ["call.done"]}).json()
         check_english_call(service)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 import shutil
 import threading
@@ -24,14 +25,14 @@ from api.app import create_app
 from api.services import Services
 from recorder.bucket import BucketDrop
 from recorder.delivery import Delivery
-from recorder.settings import WatchSettings
+from recorder.settings import RecorderSettings, WatchSettings
 from recorder.watch import FolderWatcher
 from storage import audit
 from storage import calls as call_records
 from storage.errors import InvalidObjectKey
 from storage.objects_local import LocalObjectStore
 from tests.conftest import free_port
-from tests.telephony import STEREO
+from tests.telephony import STEREO, Receiver
 
 PASSWORD = "correct horse battery"
 
@@ -391,3 +392,55 @@ def test_a_chain_written_before_the_key_is_keyed_once_and_other_keys_are_refused
         audit.record(session, "cli", "test.other_key")
     for db in (plain, keyed, stranger):
         db.dispose()
+
+
+# --- 11. Webhooks reach no internal address, and the log keeps no response bodies ----------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "http://localhost/hook",
+        "http://2130706433/hook",
+        "http://0x7f.0.0.1/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://10.0.0.7/hook",
+    ],
+)
+def test_webhooks_to_loopback_link_local_or_private_addresses_are_refused(admin_api, url):
+    client, services = admin_api
+    services.settings = dataclasses.replace(
+        services.settings, recorder=RecorderSettings(webhook_allowed_networks=[])
+    )
+    response = client.post("/v1/webhooks", json={"url": url, "events": ["call.done"]})
+    assert response.status_code == 422 and response.json()["error"] == "webhook_target_refused", response.text
+    assert client.get("/v1/webhooks").json() == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_webhook_whose_address_turns_internal_is_not_sent_and_bodies_are_not_logged(admin_api):
+    from recorder.notify import deliver_due
+
+    client, services = admin_api
+    secret_answer = Receiver(fail_first=5, answer=b"internal: db password hunter2")
+    try:
+        hook = client.post("/v1/webhooks", json={"url": secret_answer.url, "events": ["call.done"]}).json()
+        with open(STEREO, "rb") as audio:
+            call_id = client.post("/v1/calls", files={"audio": ("c.wav", audio)}).json()["id"]
+        with services.db.session() as session:
+            call_records.mark_done(session, call_id)
+        with httpx.Client(timeout=5) as sender:
+            allowed = RecorderSettings(webhook_allowed_networks=["127.0.0.0/8"], webhook_backoff_s=[0, 0])
+            assert deliver_due(services.db, sender, allowed) == 1  # answered 500 with a body
+            (first,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()
+            assert first["last_error"] == "HTTP 500"  # the status, never the internal answer
+            refused = RecorderSettings(webhook_allowed_networks=[], webhook_backoff_s=[0, 0])
+            assert deliver_due(services.db, sender, refused) == 1  # now the address is not allowed
+        assert len(secret_answer.received) == 1
+        (delivery,) = client.get(f"/v1/webhooks/{hook['id']}/deliveries").json()
+        assert "hunter2" not in json.dumps(delivery) and delivery["last_error"].startswith("the webhook host")
+    finally:
+        secret_answer.close()
