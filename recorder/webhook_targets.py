@@ -46,7 +46,7 @@ def resolve(url: str, networks: list[str]) -> Target:
         found = socket.getaddrinfo(parsed.host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise WebhookTargetRefused(f"the webhook host {parsed.host!r} does not resolve") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in found]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
     refused = [str(a) for a in addresses if not _allowed(a, networks)]
     if refused:
         raise WebhookTargetRefused(
