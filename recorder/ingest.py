@@ -151,9 +151,11 @@ class Ingestor:
                 call = call_records.get_call(session, call.id)
         return IngestResult(call, created)
 
-    def retry(self, call_id: str) -> Call:
+    def retry(self, call_id: str) -> Call | None:
+        """Queue a failed call again; None when it is not failed (any more: another retry won)."""
         with self.db.session() as session:
-            call_records.mark_queued(session, call_id, stage="queued")
+            if not call_records.requeue_failed(session, call_id):
+                return None
             call = call_records.get_call(session, call_id)
         self.queue.enqueue_call(call_id)
         return call

@@ -207,6 +207,16 @@ def mark_queued(session: Session, call_id: str, stage: str = "queued", error: st
     _set(session, call_id, status=CallStatus.QUEUED.value, progress=0.0, stage=stage, error=error)
 
 
+def requeue_failed(session: Session, call_id: str) -> bool:
+    """Failed -> queued, compare-and-set: of concurrent retries of one call, exactly one wins."""
+    result = session.execute(
+        update(CallRow)
+        .where(CallRow.id == call_id, CallRow.status == CallStatus.FAILED.value)
+        .values(updated_at=utcnow(), status=CallStatus.QUEUED.value, progress=0.0, stage="queued", error=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def mark_processing(session: Session, call_id: str) -> None:
     _set(
         session,

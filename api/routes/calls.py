@@ -216,12 +216,12 @@ def delete_call(request: Request, call_id: str, key: ApiKey = Depends(admin_only
 def retry_call(request: Request, call_id: str) -> CallCreated:
     """Queue a failed call again."""
     services = _services(request)
-    with services.db.session() as session:
-        call = call_records.get_call(session, call_id)
-    if call.status != CallStatus.FAILED:
-        raise HTTPException(409, f"only failed calls can be retried; this call is {call.status.value}")
-    call = services.ingestor.retry(call_id)
-    return CallCreated(id=call.id, status=call.status.value)
+    retried = services.ingestor.retry(call_id)
+    if retried is None:
+        with services.db.session() as session:
+            status = call_records.get_call(session, call_id).status  # 404 for an unknown call
+        raise HTTPException(409, f"only failed calls can be retried; this call is {status.value}")
+    return CallCreated(id=retried.id, status=retried.status.value)
 
 
 @router.get(

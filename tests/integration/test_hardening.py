@@ -444,3 +444,34 @@ def test_a_webhook_whose_address_turns_internal_is_not_sent_and_bodies_are_not_l
         assert "hunter2" not in json.dumps(delivery) and delivery["last_error"].startswith("the webhook host")
     finally:
         secret_answer.close()
+
+
+# --- 15. Concurrent retries of a failed call queue it once ----------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+def test_thirty_concurrent_retries_queue_one_job(live_api):
+    from rq import Queue
+
+    from recorder.queue import CPU_QUEUE, GPU_QUEUE
+
+    with open(STEREO, "rb") as audio:
+        call_id = httpx.post(
+            f"{live_api.url}/v1/calls", files={"audio": ("c.wav", audio.read())}, headers=live_api.admin
+        ).json()["id"]
+    redis = live_api.services.redis
+    for name in (CPU_QUEUE, GPU_QUEUE):
+        Queue(name, connection=redis).empty()
+    with live_api.services.db.session() as session:
+        call_records.mark_failed(session, call_id, "the model crashed")
+
+    def retry(_: int) -> int:
+        return httpx.post(
+            f"{live_api.url}/v1/calls/{call_id}/retry", headers=live_api.admin, timeout=60
+        ).status_code
+
+    with ThreadPoolExecutor(30) as pool:
+        codes = Counter(pool.map(retry, range(30)))
+    assert codes == {202: 1, 409: 29}, codes
+    queued = sum(Queue(name, connection=redis).count for name in (CPU_QUEUE, GPU_QUEUE))
+    assert queued == 1
