@@ -562,6 +562,12 @@ def keys_create(
         str, typer.Option(help="admin, compliance (read and review everything) or telephony (upload)")
     ],
     name: Annotated[str, typer.Option(help="A label for the key")] = "",
+    source: Annotated[
+        str | None,
+        typer.Option(
+            help="Bind the key to the one source it uploads for (e.g. asterisk-east); no other key may use it"
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -572,8 +578,9 @@ def keys_create(
     db = _database(settings)
     try:
         with db.session() as session:
-            key, secret = api_keys.create_key(session, role, name)
-            audit.record(session, "cli", "key.create", str(key.id), {"role": role, "name": name})
+            key, secret = api_keys.create_key(session, role, name, source)
+            details = {"role": role, "name": name, "source": source}
+            audit.record(session, "cli", "key.create", str(key.id), details)
     except ValueError as exc:
         typer.echo(f"callrec: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -589,7 +596,8 @@ def keys_list(data_dir: DataDirOption = None, config: ConfigOption = None) -> No
     with db.session() as session:
         for key in api_keys.list_keys(session):
             state = "revoked" if key.revoked else "active"
-            typer.echo(f"{key.id}\t{key.role}\t{key.prefix}...\t{state}\t{key.name}")
+            bound = f"\tsource {key.source}" if key.source else ""
+            typer.echo(f"{key.id}\t{key.role}\t{key.prefix}...\t{state}\t{key.name}{bound}")
 
 
 @keys_app.command("revoke")

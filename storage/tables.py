@@ -203,6 +203,8 @@ class ApiKeyRow(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The source a telephony key uploads for (migration 0018); None: unbound.
+    source: Mapped[str | None] = mapped_column(String(64))
 
 
 class WebhookRow(Base):

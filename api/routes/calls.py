@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from recorder.errors import InvalidMetadata, UploadTooLarge
 from recorder.metadata import parse_metadata
+from storage import api_keys
 from storage import calls as call_records
 from storage.api_keys import ApiKey
 from storage.calls import CallFilter
@@ -111,9 +112,20 @@ async def upload_call(request: Request, key: ApiKey = Depends(uploader)) -> JSON
     with ingestor.spool("") as spool:
         parsed = await read_upload(request.headers.get("content-type", ""), request.stream(), spool)
         metadata = parse_metadata(parsed.metadata)
+        if key.role != "admin" or key.source is not None:
+            source = await run_in_threadpool(_upload_source, services, key, metadata.source)
+            metadata = metadata.model_copy(update={"source": source})
         result = await run_in_threadpool(ingestor.ingest, parsed.audio, metadata)
     created = CallCreated(id=result.call.id, status=result.call.status.value).model_dump()
     return JSONResponse(created, status_code=201 if result.created else 200)
+
+
+def _upload_source(services, key: ApiKey, source: str) -> str:  # type: ignore[no-untyped-def]
+    with services.db.session() as session:
+        try:
+            return api_keys.upload_source(session, key, source)
+        except ValueError as exc:
+            raise HTTPException(403, str(exc)) from exc
 
 
 _METRIC_FILTER = re.compile(r"^([a-z_]+)(>=|<=|==|>|<)(-?\d+(?:\.\d+)?)$")

@@ -475,3 +475,40 @@ def test_thirty_concurrent_retries_queue_one_job(live_api):
     assert codes == {202: 1, 409: 29}, codes
     queued = sum(Queue(name, connection=redis).count for name in (CPU_QUEUE, GPU_QUEUE))
     assert queued == 1
+
+
+# --- 14. Telephony keys are bound to their sources --------------------------------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_key_cannot_squat_another_sources_external_ids(admin_api):
+    from fastapi.testclient import TestClient
+
+    from storage import api_keys
+
+    client, services = admin_api
+    with services.db.session() as session:
+        _, squatter = api_keys.create_key(session, "telephony", "a")
+        _, asterisk = api_keys.create_key(session, "telephony", "pbx-east", source="asterisk-east")
+    as_squatter = TestClient(client.app, headers={"Authorization": f"Bearer {squatter}"})
+    as_pbx = TestClient(client.app, headers={"Authorization": f"Bearer {asterisk}"})
+
+    def upload(who, metadata):  # type: ignore[no-untyped-def]
+        return who.post(
+            "/v1/calls",
+            files={"audio": ("c.wav", STEREO.read_bytes())},
+            data={"metadata": json.dumps(metadata)},
+        )
+
+    for source in ("twilio", "asterisk-east"):
+        squat = upload(as_squatter, {"source": source, "external_id": "RE123"})
+        assert squat.status_code == 403, squat.text
+    assert "belongs to another key" in squat.json()["detail"]
+    real = upload(as_pbx, {"external_id": "RE123"})  # stored under the key's source
+    assert real.status_code == 201
+    again = upload(as_pbx, {"source": "asterisk-east", "external_id": "RE123"})
+    assert again.status_code == 200 and again.json()["id"] == real.json()["id"]
+    assert upload(as_pbx, {"source": "other", "external_id": "X"}).status_code == 403
+    with services.db.session() as session:
+        (call,) = call_records.list_calls(session, call_records.CallFilter())
+    assert call.source == "asterisk-east"
