@@ -26,6 +26,8 @@ class RecorderSettings(BaseSettings):
     # Sent as HTTP basic auth when fetching recordings (Twilio's "enforce HTTP auth on media URLs").
     twilio_account_sid: str = ""
     twilio_media_hosts: list[str] = ["api.twilio.com"]
+    # Plain http media URLs would carry the account's credentials in clear: refused unless set.
+    twilio_media_http: bool = False
     # callrec's URL as the telephony provider sees it (behind a proxy the request URL differs);
     # signatures are checked against it. Empty: the URL the request arrived on.
     public_url: str = ""

@@ -64,19 +64,28 @@ def check_signature(
         raise BadSignature("X-Twilio-Signature does not match this request (check the auth token and URL)")
 
 
-def media_url(params: Mapping[str, str], allowed_hosts: list[str]) -> str:
-    """The recording's WAV URL, dual-channel when it was recorded so; only from an allowed host, so a
-    signed-but-misdirected callback cannot make callrec fetch from anywhere."""
-    url = params.get("RecordingUrl", "")
+def check_media_url(url: str, allowed_hosts: list[str], allow_http: bool = False) -> None:
+    """Only https (the account's credentials ride along), and only from an allowed host, so a
+    signed-but-misdirected callback, or a redirect, cannot make callrec fetch from anywhere."""
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise RecordingUrlRefused(f"RecordingUrl {url!r} is not an http(s) URL")
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise RecordingUrlRefused(
+            f"recording URL {url!r} is not an https URL"
+            + ("" if allow_http else " (plain http needs CALLREC_RECORDER_TWILIO_MEDIA_HTTP=true)")
+        )
     if parts.hostname not in allowed_hosts:
         raise RecordingUrlRefused(
             f"recordings are fetched only from {', '.join(allowed_hosts)}, not {parts.hostname} "
             "(CALLREC_RECORDER_TWILIO_MEDIA_HOSTS)"
         )
-    wav = url if parts.path.endswith(".wav") else url + ".wav"
+
+
+def media_url(params: Mapping[str, str], allowed_hosts: list[str], allow_http: bool = False) -> str:
+    """The recording's WAV URL, dual-channel when it was recorded so."""
+    url = params.get("RecordingUrl", "")
+    check_media_url(url, allowed_hosts, allow_http)
+    wav = url if urlsplit(url).path.endswith(".wav") else url + ".wav"
     return wav + ("?RequestedChannels=2" if params.get("RecordingChannels") == "2" else "")
 
 
@@ -100,13 +109,35 @@ def call_metadata(params: Mapping[str, str], query: Mapping[str, str]) -> dict[s
     return metadata
 
 
-def fetch_recording(client: httpx.Client, url: str, auth: tuple[str, str] | None, spool: Spool) -> None:
-    """Stream the recording into the spool (which enforces the size limit)."""
+MAX_REDIRECTS = 5
+
+
+def fetch_recording(
+    client: httpx.Client,
+    url: str,
+    auth: tuple[str, str] | None,
+    spool: Spool,
+    allowed_hosts: list[str],
+    allow_http: bool = False,
+) -> None:
+    """Stream the recording into the spool (which enforces the size limit). Redirects are followed
+    by hand, each hop checked like the first; credentials go to the callback's own host only."""
+    first_host = urlsplit(url).hostname
     try:
-        with client.stream("GET", url, auth=auth, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise RecordingUnavailable(f"the recording host answered {response.status_code} for {url}")
-            for chunk in response.iter_bytes(1 << 16):
-                spool.write(chunk)
+        for _ in range(MAX_REDIRECTS + 1):
+            check_media_url(url, allowed_hosts, allow_http)
+            hop_auth = auth if urlsplit(url).hostname == first_host else None
+            with client.stream("GET", url, auth=hop_auth, follow_redirects=False) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = str(response.url.join(response.headers["location"]))
+                    continue
+                if response.status_code != 200:
+                    raise RecordingUnavailable(
+                        f"the recording host answered {response.status_code} for {url}"
+                    )
+                for chunk in response.iter_bytes(1 << 16):
+                    spool.write(chunk)
+                return
+        raise RecordingUnavailable(f"more than {MAX_REDIRECTS} redirects fetching the recording")
     except httpx.HTTPError as exc:
         raise RecordingUnavailable(f"could not fetch the recording from {url}: {exc}") from exc

@@ -14,6 +14,7 @@ from recorder import twilio
 from recorder.errors import InvalidMetadata
 from recorder.ingest import Ingestor, IngestResult
 from recorder.metadata import CallMetadata
+from recorder.settings import RecorderSettings
 
 from ..schemas import ErrorOut
 
@@ -61,16 +62,16 @@ async def twilio_recording(request: Request) -> JSONResponse:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise InvalidMetadata(f"invalid call metadata: {problems}") from exc
-    url = twilio.media_url(single, settings.twilio_media_hosts)
+    url = twilio.media_url(single, settings.twilio_media_hosts, settings.twilio_media_http)
     auth = (settings.twilio_account_sid or single.get("AccountSid", ""), token)
-    result = await run_in_threadpool(_fetch_and_ingest, services.ingestor, url, auth, metadata)
+    result = await run_in_threadpool(_fetch_and_ingest, services.ingestor, url, auth, metadata, settings)
     return JSONResponse(
         {"id": result.call.id, "status": result.call.status.value}, status_code=201 if result.created else 200
     )
 
 
 def _fetch_and_ingest(
-    ingestor: Ingestor, url: str, auth: tuple[str, str], metadata: CallMetadata
+    ingestor: Ingestor, url: str, auth: tuple[str, str], metadata: CallMetadata, settings: RecorderSettings
 ) -> IngestResult:
     existing = ingestor.existing_call(metadata)
     if existing is not None:  # Twilio retried the callback: the recording is stored already
@@ -79,5 +80,7 @@ def _fetch_and_ingest(
         ingestor.spool(f"{metadata.external_id}.wav") as spool,
         httpx.Client(timeout=httpx.Timeout(120, connect=10)) as client,
     ):
-        twilio.fetch_recording(client, url, auth, spool)
+        twilio.fetch_recording(
+            client, url, auth, spool, settings.twilio_media_hosts, settings.twilio_media_http
+        )
         return ingestor.ingest(spool.finish(), metadata)

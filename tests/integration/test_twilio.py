@@ -35,6 +35,14 @@ class MediaHost(BaseHTTPRequestHandler):
             self.end_headers()
             return
         url = urlsplit(self.path)
+        if url.path.endswith("/Recordings/RE2.wav"):  # a hop to a host not on the allow-list
+            port = self.server.server_address[1]
+            self.send_response(302)
+            self.send_header(
+                "Location", f"http://localhost:{port}{url.path.replace('RE2', 'RE1')}?{url.query}"
+            )
+            self.end_headers()
+            return
         if not MediaHost.available or not url.path.endswith("/Recordings/RE1.wav"):
             self.send_response(404)
             self.end_headers()
@@ -64,6 +72,7 @@ def twilio(admin_api):
                 "twilio_auth_token": SecretStr(TOKEN),
                 "twilio_account_sid": ACCOUNT,
                 "twilio_media_hosts": ["127.0.0.1"],
+                "twilio_media_http": True,  # the stand-in media host has no TLS
             }
         ),
     )
@@ -168,3 +177,19 @@ def test_the_webhook_is_off_until_a_token_is_configured(admin_api):
     client, _ = admin_api
     response = client.post("/v1/telephony/twilio/recording", data={"RecordingSid": "RE1"})
     assert response.status_code == 404 and "TWILIO_AUTH_TOKEN" in response.json()["detail"]
+
+
+def test_a_redirect_off_the_allow_list_or_a_plain_http_url_is_not_fetched(twilio):
+    client, services, media = twilio
+    hop = post(client, callback(media, RecordingSid="RE2", RecordingUrl=f"{media}/RE2"))
+    assert hop.status_code == 422 and "not localhost" in hop.json()["detail"]
+    assert [p for p in MediaHost.requests if "RE1" in p] == []  # the redirect target was never asked
+    services.settings = replace(
+        services.settings, recorder=services.settings.recorder.model_copy(update={"twilio_media_http": False})
+    )
+    clear = post(client, callback(media))
+    assert clear.status_code == 422 and "not an https URL" in clear.json()["detail"]
+    assert MediaHost.requests == [
+        "/2010-04-01/Accounts/" + ACCOUNT + "/Recordings/RE2.wav?RequestedChannels=2"
+    ]
+    assert client.get("/v1/calls").json()["items"] == []
