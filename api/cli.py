@@ -84,18 +84,16 @@ def api(
 
     from .app import create_app
     from .logs import configure_logging
+    from .server_config import server_config
     from .services import build_services
 
     settings = _settings(config)
     configure_logging(settings.api.log_level)
     services = build_services(settings)
-    uvicorn.run(
-        create_app(services),
-        host=host or settings.api.host,
-        port=port or settings.api.port,
-        log_level=settings.api.log_level,
-        **settings.api.proxy_options(),  # type: ignore[arg-type]
+    served = server_config(
+        create_app(services), settings.api, host or settings.api.host, port or settings.api.port
     )
+    uvicorn.Server(served).run()
 
 
 @app.command()

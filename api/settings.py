@@ -36,12 +36,6 @@ class ApiSettings(BaseSettings):
     # The interactive API documentation at /docs (served from this server, no CDN).
     docs: bool = True
 
-    def proxy_options(self) -> dict[str, object]:
-        """uvicorn's options for forwarded headers; its own default trusts them from loopback."""
-        if not self.trusted_proxies.strip():
-            return {"proxy_headers": False}
-        return {"proxy_headers": True, "forwarded_allow_ips": self.trusted_proxies}
-
 
 @dataclass(frozen=True)
 class Settings:

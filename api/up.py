@@ -21,6 +21,7 @@ from .admin_key import ensure_admin_key
 from .app import create_app
 from .embedded_redis import EmbeddedRedis
 from .processes import die_with_parent
+from .server_config import server_config
 from .services import Services, build_services
 from .settings import Settings
 
@@ -64,15 +65,7 @@ def run_up(settings: Settings, host: str, port: int, config: Path | None) -> Non
         )
         print(f"review desk: http://{shown_host}:{port}/{hint}", flush=True)
         print(f"data: {data_dir}", flush=True)
-        server = _Server(
-            uvicorn.Config(
-                create_app(services),
-                host=host,
-                port=port,
-                log_level=settings.api.log_level,
-                **settings.api.proxy_options(),  # type: ignore[arg-type]
-            )
-        )
+        server = _Server(server_config(create_app(services), settings.api, host, port))
         server.run()
     finally:
         stop_bucket.set()

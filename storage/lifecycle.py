@@ -4,7 +4,6 @@ while a legal hold covers it. Used by the API, retention and customers' deletion
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .calls import _set, delete_call, get_call
+from .customer_refs import customer_reference
 from .database import Database
 from .holds import ensure_not_held, held_call_ids
 from .objects import ObjectStore
@@ -95,11 +95,6 @@ class ForgetReport:
         }
 
 
-def customer_reference(number: str) -> str:
-    """How the audit trail names a customer: the trail outlives the data, so not by the number itself."""
-    return "customer:" + hashlib.sha256(number.encode()).hexdigest()[:16]
-
-
 def forget_customer(
     db: Database, objects: ObjectStore, customer_number: str, actor: str, origin: str = ""
 ) -> ForgetReport:
@@ -117,7 +112,7 @@ def forget_customer(
             report.deleted_calls.append(call_id)
     with db.session() as session:
         audit.record(
-            session, actor, "customer.forget", customer_reference(customer_number),
+            session, actor, "customer.forget", customer_reference(customer_number, db.audit_key),
             {"deleted_calls": len(report.deleted_calls), "held_calls": len(report.held_calls),
              "objects_deleted": report.objects_deleted},
             origin,

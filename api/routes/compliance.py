@@ -19,7 +19,8 @@ from storage import audit, holds
 from storage.api_keys import ApiKey
 from storage.audit_anchor import latest_anchor
 from storage.calls import get_call
-from storage.lifecycle import customer_reference, forget_customer
+from storage.customer_refs import customer_reference
+from storage.lifecycle import forget_customer
 from storage.retention import due
 
 from ..auth import actor, admin_only, origin, reviewer
@@ -64,7 +65,7 @@ def place_hold(body: HoldIn, request: Request, key: ApiKey = Depends(reviewer)) 
         if body.call_id:
             get_call(session, body.call_id)  # 404 for an unknown call
         hold = holds.place_hold(session, body.reason, actor(key), body.call_id, body.customer_number)
-        target = body.call_id or customer_reference(body.customer_number or "")
+        target = body.call_id or customer_reference(body.customer_number or "", session.info["audit_key"])
         audit.record(
             session,
             actor(key),

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from storage.api_keys import ApiKey
 from storage.calls import calls_by_id
+from storage.customer_refs import customer_reference, without_numbers
 from storage.records import Call, CallHits
 from storage.search_index import search
 from storage.search_query import Filters, parse_query
@@ -139,7 +140,12 @@ def search_calls(
             time_limit_s=request.app.state.services.settings.storage.search_time_limit_s,
         )  # fmt: skip
         calls = calls_by_id(session, [r.call_id for r in page.results])
-    record_access(request, key, "search", "", {"q": q, "total": page.total, "offset": offset})
+    # The trail outlives the calls: a customer's number in the query is kept as its keyed reference.
+    audit_key = request.app.state.services.db.audit_key
+    details = {"q": without_numbers(q, audit_key), "total": page.total, "offset": offset}
+    if customer_number:
+        details["customer"] = customer_reference(customer_number, audit_key)
+    record_access(request, key, "search", "", details)
     next_cursor = _cursor(offset + limit) if offset + limit < page.total else None
     return SearchOut(
         query=q,

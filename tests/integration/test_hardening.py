@@ -22,6 +22,7 @@ import uvicorn
 from sqlalchemy import event
 
 from api.app import create_app
+from api.server_config import server_config
 from api.services import Services
 from recorder.bucket import BucketDrop
 from recorder.delivery import Delivery
@@ -46,8 +47,7 @@ class LiveApi:
 
 def serve(services: Services) -> Iterator[str]:
     port = free_port()
-    options = services.settings.api.proxy_options()
-    config = uvicorn.Config(create_app(services), host="127.0.0.1", port=port, log_level="warning", **options)  # type: ignore[arg-type]
+    config = server_config(create_app(services), services.settings.api, "127.0.0.1", port)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -512,3 +512,46 @@ def test_a_key_cannot_squat_another_sources_external_ids(admin_api):
     with services.db.session() as session:
         (call,) = call_records.list_calls(session, call_records.CallFilter())
     assert call.source == "asterisk-east"
+
+
+# --- 17. No customer number in the access log, the audited search text or a reversible reference -----
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_customer_numbers_stay_out_of_logs_and_the_audit_trail(live_api):
+    import logging
+
+    from storage.customer_refs import customer_reference
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    access = logging.getLogger("uvicorn.access")
+    handler = Keep()
+    access.addHandler(handler)
+    try:
+        number = "+972501234567"
+        for path, params in (
+            ("/v1/search", {"q": f"customer:{number} refund"}),
+            ("/v1/search", {"q": "refund 0501234567", "customer_number": number}),
+            ("/v1/calls", {"customer_number": number}),
+        ):
+            assert (
+                httpx.get(f"{live_api.url}{path}", params=params, headers=live_api.admin).status_code == 200
+            )
+        httpx.delete(f"{live_api.url}/v1/customers/{number}", headers=live_api.admin)
+    finally:
+        access.removeHandler(handler)
+    assert len(lines) == 4 and not [line for line in lines if "501234567" in line or "%2B972" in line], lines
+    with live_api.services.db.session() as session:
+        entries = audit.list_entries(session, limit=1000)
+    assert [e for e in entries if e.action in ("search", "customer.forget")]
+    assert "501234567" not in json.dumps([(e.target, e.details) for e in entries])
+    key = live_api.services.db.audit_key
+    reference = customer_reference(number, key)
+    assert {e.target for e in entries if e.action == "customer.forget"} == {reference}
+    assert reference != customer_reference(number, b"another key of 32 bytes or more!!")
+    assert len(reference) == len("customer:") + 32  # 128 bits, keyed: no table of every number helps
