@@ -61,7 +61,8 @@ def open_redis(url: str) -> Redis:
 
 def open_database(settings: Settings, migrate: bool = True) -> Database:
     """The database with the audit chain's key; migrating also keys a chain written before one was."""
-    db = Database(settings.storage.resolved_database_url(), load_audit_key(settings.storage))
+    storage = settings.storage
+    db = Database(storage.resolved_database_url(), load_audit_key(storage), storage.keyring())
     if migrate:
         db.migrate()
         try:

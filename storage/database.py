@@ -12,6 +12,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .encryption import Keyring
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -23,10 +25,12 @@ def _normalise_url(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, audit_key: bytes | None = None) -> None:
+    def __init__(self, url: str, audit_key: bytes | None = None, keyring: Keyring | None = None) -> None:
         self.url = _normalise_url(url)
-        # The audit chain's key (storage/audit_key.py), handed to every session for storage/audit.py.
+        # The audit chain's key (storage/audit_key.py) and the keyring that seals secrets in columns
+        # (storage/sealed.py), handed to every session.
         self.audit_key = audit_key
+        self.keyring = keyring
         parsed = make_url(self.url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database:
@@ -40,7 +44,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed on success, rolled back on any error."""
-        session = self._sessions(info={"audit_key": self.audit_key})
+        session = self._sessions(info={"audit_key": self.audit_key, "keyring": self.keyring})
         try:
             yield session
             session.commit()

@@ -47,3 +47,13 @@ def normalize(text: str) -> str:
 
 def words_of(text: str) -> list[str]:
     return normalize(text).split()
+
+
+# Embeddings, overrides and isolates (U+202A-202E, U+2066-2069) reorder what is displayed around them:
+# "txt\u202eexe.doc" shows as "txtcod.exe". The marks LRM, RLM and ALM only nudge neutral
+# characters and are kept: Hebrew and Arabic text uses them.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(text: str) -> str:
+    return text.translate(_BIDI_CONTROLS)

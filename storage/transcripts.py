@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -10,12 +12,27 @@ from .records import Segment, Speaker, Transcript, Word
 from .segment_keys import MAX_SEGMENTS, segment_id
 from .tables import CallRow, SegmentRow
 from .terms import index_forms
-from .text import normalize
+from .text import normalize, without_bidi_controls
 from .vocabulary import remember_terms
+
+
+def displayable(transcript: Transcript) -> Transcript:
+    """The transcript without bidi controls in its text and words (storage.text): what is stored and
+    shown, whoever wrote it (the model, an import, a correction)."""
+    segments = tuple(
+        replace(
+            s,
+            text=without_bidi_controls(s.text),
+            words=tuple(replace(w, word=without_bidi_controls(w.word)) for w in s.words),
+        )
+        for s in transcript.segments
+    )
+    return replace(transcript, segments=segments)
 
 
 def save_transcript(session: Session, call_id: str, transcript: Transcript) -> None:
     """Replace the call's segments; the full-text index follows in the same transaction."""
+    transcript = displayable(transcript)
     call = session.get(CallRow, call_id)
     if call is None:
         raise CallNotFound(f"no call with id {call_id}")

@@ -11,11 +11,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from .encryption import EncryptionError, Keyring
 from .errors import StorageError
+from .sealed import seal, unseal
 from .tables import WebhookDeliveryRow, WebhookRow, utcnow
 
 EVENTS = ("call.done", "call.failed", "flag.raised")
@@ -67,8 +70,22 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def _webhook(row: WebhookRow) -> Webhook:
-    return Webhook(row.id, row.url, tuple(row.events), row.active, row.created_by, _aware(row.created_at))  # type: ignore[arg-type]
+def shown_url(url: str) -> str:
+    """A URL as listed: credentials in it are never shown back."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _webhook(row: WebhookRow, keyring: Keyring | None) -> Webhook:
+    try:
+        url = shown_url(unseal(keyring, row.url))
+    except EncryptionError:
+        url = "(sealed with a key this process does not hold)"
+    return Webhook(row.id, url, tuple(row.events), row.active, row.created_by, _aware(row.created_at))  # type: ignore[arg-type]
 
 
 def _delivery(row: WebhookDeliveryRow) -> Delivery:
@@ -95,14 +112,19 @@ def create_webhook(
     if unknown or not events:
         raise ValueError(f"unknown event(s) {unknown}; choose from {', '.join(EVENTS)}")
     secret = secret or "whsec_" + secrets.token_urlsafe(32)
-    row = WebhookRow(url=url, secret=secret, events=sorted(set(events)), active=True, created_by=created_by)
+    keyring = session.info.get("keyring")
+    row = WebhookRow(
+        url=seal(keyring, url), secret=seal(keyring, secret), events=sorted(set(events)), active=True,
+        created_by=created_by,
+    )  # fmt: skip
     session.add(row)
     session.flush()
-    return _webhook(row), secret
+    return _webhook(row, keyring), secret
 
 
 def list_webhooks(session: Session) -> list[Webhook]:
-    return [_webhook(row) for row in session.scalars(select(WebhookRow).order_by(WebhookRow.id))]
+    keyring = session.info.get("keyring")
+    return [_webhook(row, keyring) for row in session.scalars(select(WebhookRow).order_by(WebhookRow.id))]
 
 
 def deactivate_webhook(session: Session, webhook_id: int) -> Webhook:
@@ -117,7 +139,7 @@ def deactivate_webhook(session: Session, webhook_id: int) -> Webhook:
         .values(state="failed", last_error="webhook deactivated")
     )
     session.flush()
-    return _webhook(row)
+    return _webhook(row, session.info.get("keyring"))
 
 
 def record_event(session: Session, event: str, data: dict[str, Any]) -> int:
@@ -172,7 +194,9 @@ def claim_due(session: Session, lease_s: float = 60, limit: int = 20) -> list[Du
         hook = session.get(WebhookRow, row.webhook_id) if row else None
         if row is None or hook is None:
             continue
-        claimed.append(DueDelivery(row.id, hook.url, hook.secret, row.event, row.payload, row.attempts))
+        keyring = session.info.get("keyring")
+        url, secret = unseal(keyring, hook.url), unseal(keyring, hook.secret)
+        claimed.append(DueDelivery(row.id, url, secret, row.event, row.payload, row.attempts))
     return claimed
 
 

@@ -13,14 +13,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
 from recorder.metadata import CallMetadata
+from storage import audit
 from storage import calls as call_records
 from storage.api_keys import ApiKey
 from storage.records import Segment, Speaker, Transcript, Word
-from storage.transcripts import load_transcript, save_transcript
+from storage.text import normalize
+from storage.transcripts import displayable, load_transcript, save_transcript
 from transcribe.formats import to_json
 from transcribe.pii import find_pii, redact
 
-from ..auth import actor, admin_only
+from ..auth import actor, admin_only, origin
 from ..schemas import CallCreated, ErrorOut, TranscriptOut
 
 router = APIRouter(prefix="/v1/calls", tags=["transcripts"])
@@ -95,13 +97,21 @@ class TranscriptIn(BaseModel):
                     s.role,
                     s.channel,
                     s.text.strip(),
-                    tuple(Word(w.start, w.end, w.word, w.probability) for w in s.words)
-                    or spread_words(s.text, s.start, s.end),
+                    _words_of(s),
                 )
                 for s in sorted(self.segments, key=lambda s: (s.start, s.end))
             ),
             model=model,
         )
+
+
+def _words_of(segment: SegmentIn) -> tuple[Word, ...]:
+    """The segment's words when they spell its text; otherwise the text decides (its words spread over
+    the segment): the desk shows words, search and rules read text, and they must not differ."""
+    words = tuple(Word(w.start, w.end, w.word, w.probability) for w in segment.words)
+    if words and normalize(" ".join(w.word for w in words)) == normalize(segment.text):
+        return words
+    return spread_words(segment.text, segment.start, segment.end)
 
 
 class SegmentPatch(BaseModel):
@@ -134,9 +144,11 @@ def put_transcript(
         )
         if call.transcript_source is None and call.status != "done" and call.has_audio:
             source = "import"  # a transcript arriving before the model's: kept all the same
-        transcript = without_personal_data(request, body.to_transcript(model=source))
+        transcript = displayable(without_personal_data(request, body.to_transcript(model=source)))
         save_transcript(session, call_id, transcript)
         call_records.mark_transcript_edited(session, call_id, source, actor(key))
+        details = {"source": source, "segments": len(transcript.segments)}
+        audit.record(session, actor(key), "call.transcript_put", call_id, details, origin(request))
     return JSONResponse(to_json(transcript))
 
 
@@ -166,12 +178,19 @@ def patch_segment(
         speakers = transcript.speakers
         if speaker not in {s.id for s in speakers}:
             speakers = (*speakers, Speaker(speaker, role, old.channel, "reviewer"))
-        corrected = without_personal_data(
-            request,
-            Transcript(transcript.language, transcript.duration, speakers, tuple(segments), transcript.model),
+        corrected = displayable(
+            without_personal_data(
+                request,
+                Transcript(
+                    transcript.language, transcript.duration, speakers, tuple(segments), transcript.model
+                ),
+            )
         )
         save_transcript(session, call_id, corrected)
         call_records.mark_transcript_edited(session, call_id, "correction", actor(key))
+        changed = [name for name in ("text", "speaker", "role") if getattr(body, name) is not None]
+        details = {"segment": index, "changed": changed}
+        audit.record(session, actor(key), "call.segment_edit", call_id, details, origin(request))
     return JSONResponse(to_json(corrected))
 
 

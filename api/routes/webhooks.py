@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AnyHttpUrl, BaseModel, Field
 
 from recorder.webhook_targets import resolve
-from storage import webhooks
+from storage import audit, webhooks
 from storage.api_keys import ApiKey
 
-from ..auth import actor, admin_only
+from ..auth import actor, admin_only, origin
 from ..schemas import ErrorOut, RowId
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -70,6 +70,8 @@ def create_webhook(body: WebhookIn, request: Request, key: ApiKey = Depends(admi
         hook, secret = webhooks.create_webhook(
             session, str(body.url), list(body.events), actor(key), body.secret
         )
+        details = {"url": hook.url, "events": list(hook.events)}  # credentials in the URL never
+        audit.record(session, actor(key), "webhook.create", str(hook.id), details, origin(request))
     return WebhookCreated(**_out(hook), secret=secret)
 
 
@@ -83,7 +85,11 @@ def list_webhooks(request: Request, key: ApiKey = Depends(admin_only)) -> list[W
 def deactivate_webhook(webhook_id: RowId, request: Request, key: ApiKey = Depends(admin_only)) -> WebhookOut:
     """Stop sending (pending deliveries are dropped); the delivery log stays readable."""
     with request.app.state.services.db.session() as session:
-        return WebhookOut(**_out(webhooks.deactivate_webhook(session, webhook_id)))
+        hook = webhooks.deactivate_webhook(session, webhook_id)
+        audit.record(
+            session, actor(key), "webhook.delete", str(webhook_id), {"url": hook.url}, origin(request)
+        )
+        return WebhookOut(**_out(hook))
 
 
 @router.get("/{webhook_id}/deliveries", response_model=list[DeliveryOut], responses=ERRORS)
@@ -103,4 +109,13 @@ def list_deliveries(
 def retry_delivery(delivery_id: RowId, request: Request, key: ApiKey = Depends(admin_only)) -> DeliveryOut:
     """Send a failed delivery again now."""
     with request.app.state.services.db.session() as session:
-        return DeliveryOut(**asdict(webhooks.redeliver(session, delivery_id)))
+        delivery = webhooks.redeliver(session, delivery_id)
+        audit.record(
+            session,
+            actor(key),
+            "webhook.retry",
+            str(delivery.webhook_id),
+            {"delivery": delivery_id},
+            origin(request),
+        )
+        return DeliveryOut(**asdict(delivery))

@@ -555,3 +555,99 @@ def test_customer_numbers_stay_out_of_logs_and_the_audit_trail(live_api):
     assert {e.target for e in entries if e.action == "customer.forget"} == {reference}
     assert reference != customer_reference(number, b"another key of 32 bytes or more!!")
     assert len(reference) == len("customer:") + 32  # 128 bits, keyed: no table of every number helps
+
+
+# --- 19. Bidi controls are neutralised, and words always spell the text ---------------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_bidi_overrides_are_removed_and_imported_words_match_the_text(admin_api):
+    client, _ = admin_api
+    call_id = client.post("/v1/calls", json={"external_id": "bidi", "duration": 10}).json()["id"]
+    segment = {
+        "start": 0.0, "end": 4.0, "speaker": "S0", "role": "customer", "channel": 0,
+        "text": "please open invoice\u202ecod.exe now",
+        "words": [{"start": 0.0, "end": 1.0, "word": "something"}, {"start": 1.0, "end": 2.0, "word": "else"}],
+    }  # fmt: skip
+    put = client.put(
+        f"/v1/calls/{call_id}/transcript", json={"language": "en", "duration": 10, "segments": [segment]}
+    )
+    assert put.status_code == 200, put.text
+    (stored,) = client.get(f"/v1/calls/{call_id}/transcript").json()["segments"]
+    assert stored["text"] == "please open invoicecod.exe now"
+    assert [w["word"] for w in stored["words"]] == stored["text"].split()  # what the desk shows is the text
+    patched = client.patch(
+        f"/v1/calls/{call_id}/segments/0", json={"text": "\u2067RLI\u2069 isolate \u202dLRO"}
+    )
+    assert patched.status_code == 200
+    (stored,) = client.get(f"/v1/calls/{call_id}/transcript").json()["segments"]
+    assert stored["text"] == "RLI isolate LRO" and [w["word"] for w in stored["words"]] == [
+        "RLI",
+        "isolate",
+        "LRO",
+    ]
+    # Right-to-left marks are kept: Hebrew and Arabic text uses them.
+    segment["text"], segment["words"] = "שלום \u200fעולם", []
+    client.put(
+        f"/v1/calls/{call_id}/transcript", json={"language": "he", "duration": 10, "segments": [segment]}
+    )
+    assert client.get(f"/v1/calls/{call_id}/transcript").json()["segments"][0]["text"] == "שלום \u200fעולם"
+
+
+# --- 23. Webhook and transcript changes are audited; webhook secrets are sealed --------------------
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_webhook_and_transcript_changes_are_audited_and_secrets_sealed(
+    database_url, embedded_redis_url, tmp_path, monkeypatch
+):
+    import base64
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from api.services import build_services
+    from api.settings import load_settings
+    from recorder.notify import deliver_due, verify
+    from storage import api_keys
+    from storage.tables import WebhookRow
+
+    monkeypatch.setenv("CALLREC_STORAGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CALLREC_QUEUE_REDIS_URL", embedded_redis_url)
+    monkeypatch.setenv("CALLREC_STORAGE_ENCRYPTION_KEY", "k1:" + base64.b64encode(b"k" * 32).decode())
+    monkeypatch.setenv("CALLREC_RECORDER_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.0/8"]')
+    services = build_services(load_settings(data_dir=tmp_path))
+    with services.db.session() as session:
+        _, admin = api_keys.create_key(session, "admin")
+    client = TestClient(create_app(services), headers={"Authorization": f"Bearer {admin}"})
+    receiver = Receiver()
+    try:
+        with_credentials = receiver.url.replace("http://", "http://hookuser:hookpass@")
+        hook = client.post("/v1/webhooks", json={"url": with_credentials, "events": ["call.done"]}).json()
+        with services.db.session() as session:
+            row = session.scalar(select(WebhookRow))
+        assert row.url.startswith("sealed:v1:k1:") and row.secret.startswith("sealed:v1:k1:")
+        assert "hookpass" not in row.url + row.secret and hook["secret"] not in row.secret
+        (listed,) = client.get("/v1/webhooks").json()
+        assert "hookpass" not in listed["url"] and listed["url"].startswith("http://***@127.0.0.1:")
+        call_id = client.post("/v1/calls", json={"external_id": "w1", "duration": 5}).json()["id"]
+        segments = [{"start": 0, "end": 1, "speaker": "S0", "role": "agent", "text": "hello"}]
+        client.put(
+            f"/v1/calls/{call_id}/transcript", json={"language": "en", "duration": 5, "segments": segments}
+        )
+        client.patch(f"/v1/calls/{call_id}/segments/0", json={"text": "hello there"})
+        with services.db.session() as session:
+            call_records.mark_done(session, call_id)
+        with httpx.Client(timeout=5) as sender:
+            assert deliver_due(services.db, sender, services.settings.recorder) == 1
+        (headers, body), *_ = receiver.received
+        assert verify(hook["secret"], headers["X-Callrec-Signature"], body)  # signed with the unsealed secret
+        assert headers["Authorization"].startswith("Basic ")  # the URL's credentials still reach it
+        assert client.delete(f"/v1/webhooks/{hook['id']}").status_code == 200
+        actions = [e["action"] for e in client.get("/v1/audit", params={"limit": 1000}).json()]
+        for action in ("webhook.create", "call.transcript_put", "call.segment_edit", "webhook.delete"):
+            assert action in actions
+        assert "hookpass" not in json.dumps(client.get("/v1/audit", params={"limit": 1000}).json())
+    finally:
+        receiver.close()
+        services.close()
