@@ -243,8 +243,8 @@ def _number(tokens: list[_Token], i: int, in_run: bool) -> tuple[str, int] | Non
     return None
 
 
-def _runs(tokens: list[_Token]) -> list[tuple[int, int, str]]:
-    """(first token, last token, digits) of each run of spoken or written numbers."""
+def _runs(tokens: list[_Token]) -> list[tuple[int, int, list[str]]]:
+    """(first token, last token, the digits of each step) of each run of spoken or written numbers."""
     runs = []
     i = 0
     while i < len(tokens):
@@ -252,7 +252,7 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int, str]]:
         if found is None or tokens[i].form in MONTHS and not _month_in_date(tokens, i):
             i += 1
             continue
-        first, digits, i = i, found[0], i + found[1]
+        first, pieces, i = i, [found[0]], i + found[1]
         last = i - 1
         while i < len(tokens):
             if tokens[i].start - tokens[i - 1].end > RUN_GAP_S:  # a new answer, not more of this number
@@ -264,11 +264,25 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int, str]]:
                     step, i = following, i + 1
             if step is None:
                 break
-            digits += step[0]
+            pieces.append(step[0])
             i += step[1]
             last = i - 1
-        runs.append((first, last, digits))
+        runs.append((first, last, pieces))
     return runs
+
+
+def _readings(pieces: list[str]) -> list[str]:
+    """The digits a run can mean: as written, and with a written tens figure and the digit after it
+    read as one number, as the model writes "twenty seven" ("12-20-7" is the expiry 12/27)."""
+    written = "".join(pieces)
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and re.fullmatch(r"[2-9]0", merged[-1]) and re.fullmatch(r"[1-9]", piece):
+            merged[-1] = merged[-1][0] + piece
+        else:
+            merged.append(piece)
+    tens = "".join(merged)
+    return [written] if tens == written else [written, tens]
 
 
 def _month_in_date(tokens: list[_Token], i: int) -> bool:
@@ -335,6 +349,17 @@ def classify(digits: str, cues: Sequence[str], iban_letters: str = "") -> str | 
     return None
 
 
+# Right after a caller reads a card number, the next numbers they say are its expiry and security
+# code, even when the question that asked for them was misheard ("and may it fire in aid?").
+CARD_FOLLOW_S = 30.0
+
+
+def _after_card(digits: str) -> str | None:
+    if _is_expiry(digits):
+        return "expiry"
+    return "cvv" if len(digits) in (3, 4) else None
+
+
 def find_pii(transcript: Transcript) -> list[Span]:
     spans = []
     by_speaker = _word_tokens(transcript)
@@ -352,11 +377,24 @@ def find_pii(transcript: Transcript) -> list[Span]:
                     spans.append(_span("email", [tokens[j] for j in same_word], speaker))
                 used.update(same_word)
         spans += _spoken_emails(tokens, speaker, used)
-        for first, last, digits in _runs(tokens):
+        card_said_at: float | None = None
+        for first, last, pieces in _runs(tokens):
             if used & set(range(first, last + 1)):
                 continue
             letters, letter_tokens = _iban_letters(tokens, first)
-            kind = classify(digits, _cues(timeline, starts, tokens[first - letter_tokens].start), letters)
+            cues = _cues(timeline, starts, tokens[first - letter_tokens].start)
+            readings = _readings(pieces)
+            kind = next(
+                (k for digits in readings if (k := classify(digits, cues, letters)) is not None), None
+            )
+            if (
+                kind is None
+                and card_said_at is not None
+                and tokens[first].start - card_said_at <= CARD_FOLLOW_S
+            ):
+                kind = next((k for digits in readings if (k := _after_card(digits)) is not None), None)
+            if kind == "card":
+                card_said_at = tokens[last].end
             if kind is not None:
                 start = first - (letter_tokens if kind == "iban" else 0)
                 spans.append(_span(kind, tokens[start : last + 1], speaker))

@@ -34,12 +34,12 @@ def process(services, transcriber, **settings) -> None:
     run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"test-{time.monotonic_ns()}")
 
 
-def upload(client) -> str:
-    with open(CARD_CALL, "rb") as audio:
+def upload(client, path=CARD_CALL) -> str:  # type: ignore[no-untyped-def]
+    with open(path, "rb") as audio:
         response = client.post(
             "/v1/calls",
-            files={"audio": (CARD_CALL.name, audio)},
-            data={"metadata": json.dumps({"external_id": "pay-1", "channel_roles": ["agent", "customer"]})},
+            files={"audio": (path.name, audio)},
+            data={"metadata": json.dumps({"external_id": path.name, "channel_roles": ["agent", "customer"]})},
         )
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -100,6 +100,20 @@ def test_card_details_leave_the_transcript_the_index_and_the_audio(
     assert services.objects.list("calls/") == []
 
 
+def test_the_mono_card_call_keeps_no_expiry_or_security_code(admin_api, tiny_transcriber):
+    """Hardening item 24: the model writes digits with spaces and dots between them ("12 .27",
+    "3 .1 .7"); whatever it writes, the expiry and the code are gone."""
+    client, services = admin_api
+    call_id = upload(client, CALLS / "en_card_payment.mono.wav")
+    process(services, tiny_transcriber)
+    call = client.get(f"/v1/calls/{call_id}").json()
+    assert call["status"] == "done", call["error"]
+    found = call["redaction"]["found"]
+    assert found.get("card") == 1 and found.get("expiry") == 1 and found.get("cvv") == 1, found
+    text = " ".join(s["text"] for s in client.get(f"/v1/calls/{call_id}/transcript").json()["segments"])
+    assert not re.search(r"1\W*2\W*2\W*7", text) and not re.search(r"3\W*1\W*7", text), text
+
+
 def load_audio_bytes(content: bytes):  # type: ignore[no-untyped-def]
     import tempfile
     from pathlib import Path
@@ -145,7 +159,7 @@ def test_the_whole_pipeline_runs_on_an_encrypted_object_folder(encrypted_api, ti
     call_id = upload(client)
     process(services, tiny_transcriber)
     call = client.get(f"/v1/calls/{call_id}").json()
-    assert call["status"] == "done" and call["redaction"]["found"] == {"card": 1}
+    assert call["status"] == "done" and call["redaction"]["found"] == {"card": 1, "expiry": 1, "cvv": 1}
     head = client.get(f"/v1/calls/{call_id}/audio", headers={"Range": "bytes=0-3"})
     assert head.status_code == 206 and head.content == b"RIFF"  # players seek in the decrypted audio
     on_disk = [p for p in services.objects.root.rglob("*") if p.is_file()]
