@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from storage.records import Segment, Transcript, Word
 from storage.text import normalize
 
+from .pii_checks import CARD_FOLLOW_S, after_card, classify, iban_valid
+
 PLACEHOLDERS = {
     "card": "[CARD]",
     "cvv": "[CVV]",
@@ -165,32 +167,6 @@ class _Token:
     end: float
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def israeli_id_valid(digits: str) -> bool:
-    if not 5 <= len(digits) <= 9:
-        return False
-    padded = digits.zfill(9)
-    total = sum(sum(divmod(int(d) * (1 + i % 2), 10)) for i, d in enumerate(padded))
-    return total % 10 == 0 and padded != "000000000"
-
-
-def iban_valid(text: str) -> bool:
-    text = text.upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", text):
-        return False
-    rearranged = text[4:] + text[:4]
-    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
-
-
 def _word_tokens(transcript: Transcript) -> dict[str, list[_Token]]:
     """Each speaker's words in time order, split into normalised tokens ("4580-1234" is two)."""
     by_speaker: dict[str, list[_Token]] = {}
@@ -308,58 +284,6 @@ def _cues(timeline: list[_Token], starts: list[float], before: float) -> list[st
     return found
 
 
-def _is_phone(digits: str) -> bool:
-    return bool(
-        re.fullmatch(r"05\d{8}", digits)
-        or re.fullmatch(r"0[2-489]\d{7}", digits)
-        or re.fullmatch(r"9725\d{8}|972[2-489]\d{7}", digits)
-        or re.fullmatch(r"1\d{10}", digits)  # +1 numbers
-    )
-
-
-def _is_expiry(digits: str) -> bool:
-    if len(digits) == 3:
-        digits = "0" + digits
-    return len(digits) in (4, 6) and 1 <= int(digits[:2]) <= 12
-
-
-def classify(digits: str, cues: Sequence[str], iban_letters: str = "") -> str | None:
-    """The kind of personal data a run of digits is, given the cue words before it (nearest first):
-    the nearest cue the digits fit decides, else their own shape (Luhn, phone formats, ID check digit)."""
-    n = len(digits)
-    if iban_letters and 12 <= n <= 32 and ("iban" in cues or iban_valid(iban_letters + digits)):
-        return "iban"
-    fits = {
-        "cvv": n in (3, 4),
-        "expiry": _is_expiry(digits),
-        "card": 12 <= n <= 19,
-        "id_number": 5 <= n <= 10,
-        "phone": 7 <= n <= 15,
-        "iban": 14 <= n <= 32,
-    }
-    for cue in cues:
-        if fits[cue]:
-            return cue
-    if 13 <= n <= 19 and luhn_valid(digits):
-        return "card"
-    if _is_phone(digits):
-        return "phone"
-    if n == 9 and israeli_id_valid(digits):
-        return "id_number"
-    return None
-
-
-# Right after a caller reads a card number, the next numbers they say are its expiry and security
-# code, even when the question that asked for them was misheard ("and may it fire in aid?").
-CARD_FOLLOW_S = 30.0
-
-
-def _after_card(digits: str) -> str | None:
-    if _is_expiry(digits):
-        return "expiry"
-    return "cvv" if len(digits) in (3, 4) else None
-
-
 def find_pii(transcript: Transcript) -> list[Span]:
     spans = []
     by_speaker = _word_tokens(transcript)
@@ -392,7 +316,7 @@ def find_pii(transcript: Transcript) -> list[Span]:
                 and card_said_at is not None
                 and tokens[first].start - card_said_at <= CARD_FOLLOW_S
             ):
-                kind = next((k for digits in readings if (k := _after_card(digits)) is not None), None)
+                kind = next((k for digits in readings if (k := after_card(digits)) is not None), None)
             if kind == "card":
                 card_said_at = tokens[last].end
             if kind is not None:
