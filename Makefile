@@ -12,7 +12,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 DATA_DIR ?= data
 
-.PHONY: up test lint tools clean
+.PHONY: up test test-fast lint tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ up: $(STAMP)
 
 test: $(STAMP) $(TOOLS)/.installed $(CHROMIUM)
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" CALLREC_TEST_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+
+# The fast tier while iterating: unit tests only, no services, no models (seconds). `make test` is
+# the whole suite, and what CI runs.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check recorder transcribe api storage tests bench
