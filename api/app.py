@@ -14,6 +14,7 @@ from .routes import (
     dashboard,
     flags,
     health,
+    metrics,
     qa,
     search,
     session,
@@ -61,6 +62,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(teams.router)
     app.include_router(qa.router)
     app.include_router(dashboard.router)
+    app.include_router(metrics.router)
     app.include_router(ui.router)
     if api.docs:
         install_docs(app)

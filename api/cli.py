@@ -676,6 +676,41 @@ def search(
 
 
 @app.command()
+def status(config: ConfigOption = None) -> None:
+    """The service at a glance: queues, workers, the oldest waiting call, failures in the last hour."""
+    from datetime import UTC, datetime
+
+    from rq import Queue, Worker
+
+    from recorder.queue import CPU_QUEUE, GPU_QUEUE
+    from storage.operations import operations
+
+    from .services import open_redis
+
+    settings = _settings(config)
+    redis = open_redis(settings.queue.redis_url)
+    db = _database(settings, migrate=False)
+    with db.session() as session:
+        seen = operations(session)
+    for name in (GPU_QUEUE, CPU_QUEUE):
+        typer.echo(f"queue {name}: {Queue(name, connection=redis).count} waiting")
+    workers = Worker.all(connection=redis)
+    for worker in workers:
+        job = worker.get_current_job_id() or "idle"
+        typer.echo(f"worker {worker.name}: {','.join(worker.queue_names())} {worker.get_state()} ({job})")
+    if not workers:
+        typer.echo("no live workers")
+    if seen.oldest_waiting is not None:
+        waited = (datetime.now(UTC) - seen.oldest_waiting).total_seconds()
+        typer.echo(f"oldest waiting call: {waited:.0f} s")
+    totals: dict[str, int] = {}
+    for state, _, n in seen.calls:
+        totals[state] = totals.get(state, 0) + n
+    typer.echo("calls: " + (", ".join(f"{n} {state}" for state, n in sorted(totals.items())) or "none"))
+    typer.echo(f"failed in the last hour: {seen.failed_last_hour}")
+
+
+@app.command()
 def reindex(data_dir: DataDirOption = None, config: ConfigOption = None) -> None:
     """Rebuild the search index of every transcript, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

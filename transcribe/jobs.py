@@ -19,6 +19,7 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from storage import calls as call_records
+from storage import metrics
 from storage.database import Database
 from storage.flags import save_characteristics, save_flags
 from storage.objects import ObjectStore
@@ -135,6 +136,7 @@ def process_call(call_id: str) -> dict:
         with context.db.session() as session:
             call_records.mark_failed(session, call_id, str(exc))
             call_records.finish_attempt(session, attempt_id, "failed", str(exc), timings.seconds)
+        _record_metrics(job, "failed", timings, 0.0)
         log.warning("call failed", extra={"call_id": call_id, "reason": str(exc)})
         return {"call_id": call_id, "status": "failed", "error": str(exc)}
 
@@ -183,6 +185,7 @@ def process_call(call_id: str) -> dict:
         call_records.mark_done(session, call_id)
         outcome = "kept_edit" if kept_edit else "done"
         call_records.finish_attempt(session, attempt_id, outcome, None, timings.seconds)
+    _record_metrics(job, outcome, timings, audio.duration)
     if redaction.replaced_audio_key:  # the unredacted recording is not kept
         context.objects.delete(redaction.replaced_audio_key)
     if job is not None:
@@ -255,6 +258,23 @@ def speaker_voices(
         StoredVoice(call_id, p.speaker, p.role, p.model, p.embedding, p.speech_seconds, p.role_source)
         for p in prints
     ]
+
+
+def _record_metrics(job: Job | None, outcome: str, timings: Timings, audio_seconds: float) -> None:
+    """Into Redis, where GET /metrics reads every worker's (recorder/metrics.py)."""
+    if job is None:
+        return
+    queue = job.origin
+    metrics.observe(
+        job.connection,
+        "callrec_job_seconds",
+        sum(timings.seconds.values()),
+        {"queue": queue, "outcome": outcome},
+    )
+    for stage, seconds in timings.seconds.items():
+        metrics.observe(job.connection, "callrec_stage_seconds", seconds, {"stage": stage})
+    if audio_seconds:
+        metrics.add(job.connection, "callrec_audio_seconds", audio_seconds, {"queue": queue})
 
 
 def normalise(context: WorkerContext, call: Call, report: _Progress, timings: Timings) -> Audio:

@@ -13,9 +13,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import ValidationError
 
-from recorder.errors import InvalidMetadata, UploadTooLarge
+from recorder.errors import IngestError, InvalidMetadata, UploadTooLarge
 from recorder.metadata import parse_metadata
-from storage import api_keys
+from storage import api_keys, metrics
 from storage import calls as call_records
 from storage.api_keys import ApiKey
 from storage.calls import CallFilter
@@ -109,13 +109,20 @@ async def upload_call(request: Request, key: ApiKey = Depends(uploader)) -> JSON
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > ingestor.max_bytes + 1024 * 1024:
         raise UploadTooLarge(f"the upload is larger than the limit of {ingestor.max_bytes // 2**20} MiB")
-    with ingestor.spool("") as spool:
-        parsed = await read_upload(request.headers.get("content-type", ""), request.stream(), spool)
-        metadata = parse_metadata(parsed.metadata)
-        if key.role != "admin" or key.source is not None:
-            source = await run_in_threadpool(_upload_source, services, key, metadata.source)
-            metadata = metadata.model_copy(update={"source": source})
-        result = await run_in_threadpool(ingestor.ingest, parsed.audio, metadata)
+    try:
+        with ingestor.spool("") as spool:
+            parsed = await read_upload(request.headers.get("content-type", ""), request.stream(), spool)
+            metadata = parse_metadata(parsed.metadata)
+            if key.role != "admin" or key.source is not None:
+                source = await run_in_threadpool(_upload_source, services, key, metadata.source)
+                metadata = metadata.model_copy(update={"source": source})
+            result = await run_in_threadpool(ingestor.ingest, parsed.audio, metadata)
+    except (IngestError, HTTPException):
+        metrics.add(services.redis, "callrec_uploads", 1, {"outcome": "refused"})
+        raise
+    metrics.add(
+        services.redis, "callrec_uploads", 1, {"outcome": "created" if result.created else "duplicate"}
+    )
     created = CallCreated(id=result.call.id, status=result.call.status.value).model_dump()
     return JSONResponse(created, status_code=201 if result.created else 200)
 

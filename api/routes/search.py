@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
+import time
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
+from storage import metrics
 from storage.api_keys import ApiKey
 from storage.calls import calls_by_id
 from storage.customer_refs import customer_reference, without_numbers
@@ -134,11 +136,15 @@ def search_calls(
         # Agents do not see flags; a flag filter would tell them which of their calls carry one.
         raise HTTPException(403, "agents cannot filter by flag: flags are for reviewers")
     offset = _offset(cursor)
+    started = time.perf_counter()
     with request.app.state.services.db.session() as session:
         page = search(
             session, parsed, limit=limit, offset=offset, order=order,
             time_limit_s=request.app.state.services.settings.storage.search_time_limit_s,
         )  # fmt: skip
+        metrics.observe(
+            request.app.state.services.redis, "callrec_search_seconds", time.perf_counter() - started
+        )
         calls = calls_by_id(session, [r.call_id for r in page.results])
     # The trail outlives the calls: a customer's number in the query is kept as its keyed reference.
     audit_key = request.app.state.services.db.audit_key

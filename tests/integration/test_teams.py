@@ -87,6 +87,7 @@ MATRIX = [
     ("POST", "/v1/calls/{out}/retry", None, dict(compliance=NO, manager=NO, agent=NO)),
     ("DELETE", "/v1/calls/{out}", None, dict(compliance=NO, manager=NO, agent=NO)),
     ("GET", "/v1/webhooks", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
+    ("GET", "/metrics", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
     ("POST", "/v1/calls", {"external_id": "x"}, dict(compliance=NO, manager=NO, agent=NO)),
     ("PUT", "/v1/calls/{he}/transcript", {"segments": []}, dict(compliance=NO, manager=NO, agent=NO)),
     ("POST", "/v1/rules/preview", {"rule": "x"}, dict(manager=NO, agent=NO)),
