@@ -88,3 +88,23 @@ def test_metrics_are_for_admins(admin_api):
 
     client, _ = admin_api
     assert TestClient(client.app).get("/metrics").status_code == 401
+
+
+def test_the_grafana_dashboard_graphs_only_metrics_callrec_exports(admin_api):
+    from pathlib import Path
+
+    client, _ = admin_api
+    exported = set(re.findall(r"^# TYPE (\w+) (\w+)", client.get("/metrics").text, re.M))
+    names = set()
+    for name, kind in exported:
+        names |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"} if kind == "histogram" else {name}
+        if kind == "counter":
+            names.add(name if name.endswith("_total") else f"{name}_total")
+    dashboard = json.loads((Path(__file__).parents[2] / "deploy/grafana/callrec.json").read_text())
+    used = {
+        m
+        for panel in dashboard["panels"]
+        for t in panel["targets"]
+        for m in re.findall(r"callrec_\w+", t["expr"])
+    }
+    assert used and used <= names, used - names
