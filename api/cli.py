@@ -985,7 +985,13 @@ def main() -> None:
     # Recordings, transcripts, the database and keys are for callrec's own user: files 0600, folders
     # 0700 (the default umask left them 0644 and 0755, readable by every account on the machine).
     os.umask(0o077)
-    app()
+    from storage.audit import AuditKeyMissing
+
+    try:
+        app()
+    except AuditKeyMissing as exc:  # another machine's key, or none: say so rather than a traceback
+        typer.echo(f"callrec: {exc}", err=True)
+        raise SystemExit(2) from exc
 
 
 if __name__ == "__main__":

@@ -190,6 +190,7 @@ def key_chain(session: Session, key: bytes) -> int:
     would hide the break); returns how many entries were re-hashed."""
     head = _locked_head(session)
     if head.scheme == KEYED:
+        _chain_key(session, head)  # refuses another key now, at start, not at the first entry
         return 0
     if head.last_id == 0:
         head.scheme, head.key_id = KEYED, key_id(key)

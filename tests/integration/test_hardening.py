@@ -6,8 +6,11 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -392,6 +395,25 @@ def test_a_chain_written_before_the_key_is_keyed_once_and_other_keys_are_refused
         audit.record(session, "cli", "test.other_key")
     for db in (plain, keyed, stranger):
         db.dispose()
+    # A process started with another key (a second machine set up without the shared key) stops at
+    # once with the reason, rather than at its first audited action.
+    other_machine = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "keys",
+            "create",
+            "--role",
+            "admin",
+            "--data-dir",
+            str(tmp_path / "m2"),
+        ],
+        env={**os.environ, "CALLREC_STORAGE_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+    )
+    assert other_machine.returncode == 2 and "not the trail's" in other_machine.stderr, other_machine.stderr
 
 
 # --- 11. Webhooks reach no internal address, and the log keeps no response bodies ----------------
