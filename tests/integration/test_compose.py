@@ -41,3 +41,33 @@ def test_compose_file_validates_and_wires_services():
     gpu = services["worker-gpu"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["driver"] == "nvidia" and "gpu" in gpu["capabilities"]
     assert services["worker-cpu"]["command"] == ["worker", "--queues", "cpu"]
+
+
+def test_kubernetes_manifests_validate_against_the_schema():
+    """deploy/kubernetes/callrec.yaml against Kubernetes 1.30's published schema, with the
+    kubernetes-validate package from PyPI (it bundles the schemas: no cluster, no network)."""
+    import kubernetes_validate
+    import yaml
+
+    path = Path(__file__).parents[2] / "deploy/kubernetes/callrec.yaml"
+    documents = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    kinds = sorted(d["kind"] for d in documents)
+    assert kinds == [
+        "ConfigMap",
+        "Deployment",
+        "Deployment",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "Service",
+    ]
+    for document in documents:
+        kubernetes_validate.validate(document, "1.30", strict=True)  # raises on any schema error
+    workers = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+    gpu = workers["callrec-worker-gpu"]["spec"]["template"]["spec"]["containers"][0]
+    assert gpu["resources"]["limits"]["nvidia.com/gpu"] == "1" and "gpu,cpu" in gpu["args"]
+    hpa = next(d for d in documents if d["kind"] == "HorizontalPodAutoscaler")
+    assert hpa["spec"]["metrics"][0]["external"]["metric"]["name"] == "callrec_queue_depth"
+    # Every process of the service gets the one audit key from the Secret.
+    for deployment in workers.values():
+        sources = deployment["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+        assert {"secretRef": {"name": "callrec"}} in sources
