@@ -205,3 +205,37 @@ def test_duplicate_delivery_of_a_done_call_is_not_redone(pipeline):
     work(context, redis)
     with ingestor.db.session() as session:
         assert call_records.get_call(session, result.call.id).attempts == 1
+
+
+def test_auto_routing_sends_calls_to_the_gpu_queue_while_a_gpu_worker_is_alive(
+    db, redis_url, tmp_path, tiny_transcriber
+):
+    from rq import Worker
+
+    from recorder.queue import GPU_QUEUE
+
+    redis = Redis.from_url(redis_url)
+    queue = CallQueue(redis, QueueSettings(redis_url=redis_url, retries=0, route="auto"))
+    objects = open_object_store(f"file://{tmp_path / 'objects'}")
+    ingestor = Ingestor(db, objects, queue, RecorderSettings())
+    on_cpu = ingest_file(ingestor, STEREO, external_id="r1").call.id
+    assert Job.fetch(on_cpu, connection=redis).origin == CPU_QUEUE  # no GPU worker: the CPU queue
+    declared_gpu = Worker([GPU_QUEUE, CPU_QUEUE], connection=redis, name=f"gpu-{time.monotonic_ns()}")
+    declared_gpu.register_birth()  # a worker started with --queues gpu,cpu (as on a GPU machine)
+    try:
+        on_gpu = ingest_file(ingestor, STEREO, external_id="r2").call.id
+        assert Job.fetch(on_gpu, connection=redis).origin == GPU_QUEUE
+        context = WorkerContext(db, objects, tiny_transcriber, TranscribeSettings(model="tiny.en"))
+        install_context(context)
+        run_worker(context, redis, [GPU_QUEUE, CPU_QUEUE], burst=True, name=f"test-{time.monotonic_ns()}")
+    finally:
+        declared_gpu.register_death()
+    with db.session() as session:
+        for call_id, origin in ((on_gpu, GPU_QUEUE), (on_cpu, CPU_QUEUE)):
+            assert call_records.get_call(session, call_id).status == CallStatus.DONE
+            assert [a.queue for a in call_records.list_attempts(session, call_id)] == [origin]
+    assert Worker.count(queue=queue.gpu) == 0  # gone: new calls go to the CPU queue again
+    assert (
+        Job.fetch(ingest_file(ingestor, STEREO, external_id="r3").call.id, connection=redis).origin
+        == CPU_QUEUE
+    )
