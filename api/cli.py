@@ -684,6 +684,7 @@ def status(config: ConfigOption = None) -> None:
 
     from recorder.queue import CPU_QUEUE, GPU_QUEUE
     from storage.operations import operations
+    from transcribe.worker import WORKER_MODEL_KEY
 
     from .services import open_redis
 
@@ -697,7 +698,9 @@ def status(config: ConfigOption = None) -> None:
     workers = Worker.all(connection=redis)
     for worker in workers:
         job = worker.get_current_job_id() or "idle"
-        typer.echo(f"worker {worker.name}: {','.join(worker.queue_names())} {worker.get_state()} ({job})")
+        model = (redis.get(f"{WORKER_MODEL_KEY}{worker.name}") or b"?").decode()  # type: ignore[union-attr]
+        queues = ",".join(worker.queue_names())
+        typer.echo(f"worker {worker.name}: {model}, {queues}, {worker.get_state()} ({job})")
     if not workers:
         typer.echo("no live workers")
     if seen.oldest_waiting is not None:

@@ -23,6 +23,9 @@ from .jobs import WorkerContext, install_context
 log = logging.getLogger(__name__)
 
 
+WORKER_MODEL_KEY = "callrec:worker-model:"
+
+
 def run_worker(
     context: WorkerContext,
     connection: Redis,
@@ -35,6 +38,10 @@ def run_worker(
     install_context(context)
     queues = [Queue(queue_name, connection=connection) for queue_name in queue_names]
     worker = SimpleWorker(queues, connection=connection, name=context.worker_name)
+    # What `callrec status` shows beside the worker: the model it serves, on which device.
+    connection.set(
+        f"{WORKER_MODEL_KEY}{context.worker_name}", context.transcriber.default.label, ex=7 * 86400
+    )
     log.info(
         "worker ready",
         extra={

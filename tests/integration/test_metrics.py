@@ -75,11 +75,20 @@ def test_metrics_after_a_real_call(admin_api, tiny_transcriber):
     flags = {k: v for k, v in done.items() if k.startswith("callrec_flags{")}
     assert sum(flags.values()) == len(client.get("/v1/flags").json())
 
+    from rq import SimpleWorker
+
+    from transcribe.worker import WORKER_MODEL_KEY
+
+    idle = SimpleWorker([CPU_QUEUE], connection=services.redis, name=f"idle-{time.monotonic_ns()}")
+    idle.register_birth()
+    services.redis.set(f"{WORKER_MODEL_KEY}{idle.name}", "tiny.en (cpu/int8)")
     status = CliRunner().invoke(
         app, ["status"], env={"CALLREC_QUEUE_REDIS_URL": services.settings.queue.redis_url}
     )
+    idle.register_death()
     assert status.exit_code == 0, status.output
     assert "queue callrec-cpu: 0 waiting" in status.output and "1 done" in status.output
+    assert f"worker {idle.name}: tiny.en (cpu/int8), callrec-cpu" in status.output
     assert "failed in the last hour: 0" in status.output
 
 
