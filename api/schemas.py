@@ -39,6 +39,7 @@ class FlagOut(BaseModel):
     comment: str | None
     created_at: datetime
     assigned_to: str | None = None
+    withdrawn_reason: str | None = None
 
     @classmethod
     def of(cls, flag: Flag) -> FlagOut:

@@ -180,7 +180,7 @@ def list_calls(
             exists().where(
                 FlagRow.call_id == CallRow.id,
                 FlagRow.category == where.flag_category,
-                FlagRow.state != "dismissed",
+                FlagRow.state.notin_(("dismissed", "withdrawn")),
             )
         )
     for name, op, threshold in where.metrics:

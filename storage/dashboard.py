@@ -44,7 +44,7 @@ def dashboard(session: Session, since: datetime, agent_ids: frozenset[str] | Non
     complaints: dict[str, dict[str, int]] = defaultdict(dict)
     flagged = scoped(select(flag_day, FlagRow.category, FlagRow.rule_id, func.count()).join(CallRow))
     for day, category, rule_id, n in session.execute(
-        flagged.where(FlagRow.created_at >= since, FlagRow.state != "dismissed").group_by(
+        flagged.where(FlagRow.created_at >= since, FlagRow.state.notin_(("dismissed", "withdrawn"))).group_by(
             flag_day, FlagRow.category, FlagRow.rule_id
         )
     ):
@@ -72,7 +72,7 @@ def dashboard(session: Session, since: datetime, agent_ids: frozenset[str] | Non
         }  # fmt: skip
     for agent, n in session.execute(
         scoped(select(CallRow.agent_id, func.count()).join(FlagRow, FlagRow.call_id == CallRow.id))
-        .where(FlagRow.created_at >= since, FlagRow.state != "dismissed", CallRow.agent_id.is_not(None))
+        .where(FlagRow.created_at >= since, FlagRow.state.notin_(("dismissed", "withdrawn")), CallRow.agent_id.is_not(None))
         .group_by(CallRow.agent_id)
     ):  # fmt: skip
         if agent in agents:

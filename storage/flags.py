@@ -16,7 +16,10 @@ from .tables import CallRow, FlagRow, utcnow
 from .times import as_utc
 from .webhooks import record_event
 
-STATES = ("open", "confirmed", "dismissed")
+STATES = ("open", "confirmed", "dismissed")  # what a reviewer may set
+WITHDRAWN = "withdrawn"  # set by analysis only: the rule no longer holds
+# Flags that count (the calls filter, the dashboard): neither dismissed nor withdrawn.
+NOT_COUNTED = ("dismissed", WITHDRAWN)
 
 
 class FlagNotFound(StorageError):
@@ -50,6 +53,7 @@ class Flag:
     comment: str | None
     created_at: datetime
     assigned_to: str | None = None
+    withdrawn_reason: str | None = None
 
 
 def _to_flag(row: FlagRow) -> Flag:
@@ -67,14 +71,21 @@ def _to_flag(row: FlagRow) -> Flag:
         row.comment,
         _aware(row.created_at) or utcnow(),
         row.assigned_to,
+        row.withdrawn_reason,
     )
 
 
 def save_flags(
-    session: Session, call_id: str, raised: Sequence[RaisedFlag], rule_ids: Sequence[str]
+    session: Session,
+    call_id: str,
+    raised: Sequence[RaisedFlag],
+    rule_ids: Sequence[str],
+    withdraw_reason: str | None = None,
 ) -> list[Flag]:
     """Make the call's flags for `rule_ids` equal `raised`: new ones added, existing ones refreshed with
-    their review kept, open flags of rules that no longer match removed. Never duplicates a flag."""
+    their review kept. An open flag whose rule no longer matches is removed, or, with
+    `withdraw_reason` (a changed transcript, so a reviewer may have seen it), withdrawn with that
+    reason; it is raised again if the rule matches again. Never duplicates a flag."""
     existing = {
         row.rule_id: row for row in session.scalars(select(FlagRow).where(FlagRow.call_id == call_id))
     }
@@ -82,13 +93,19 @@ def save_flags(
     for rule_id in set(rule_ids) - raised_ids:
         row = existing.get(rule_id)
         if row is not None and row.state == "open":
-            session.delete(row)
+            if withdraw_reason is None:
+                session.delete(row)
+            else:
+                row.state, row.withdrawn_reason = WITHDRAWN, withdraw_reason[:1000]
     new_rows = []
     for flag in raised:
         row = existing.get(flag.rule_id)
         if row is None:
             row = FlagRow(call_id=call_id, rule_id=flag.rule_id, state="open")
             session.add(row)
+            new_rows.append(row)
+        elif row.state == WITHDRAWN:
+            row.state, row.withdrawn_reason = "open", None
             new_rows.append(row)
         row.rule_version, row.category, row.severity, row.evidence = (
             flag.rule_version,

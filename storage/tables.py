@@ -144,6 +144,8 @@ class FlagRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
     assigned_to: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # Why analysis withdrew an open flag (its rule stopped matching the transcript); migration 0020.
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SpeakerVoiceRow(Base):

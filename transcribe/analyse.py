@@ -123,10 +123,11 @@ def analyse(
     audio: Audio | None,
     rules: Sequence[Rule],
     history: dict[str, int] | None = None,
+    loudness: dict[str, list[float]] | None = None,
 ) -> tuple[dict[str, Any], Assessment]:
     """Characteristics (with the transcript's confidence and whether the stereo file held one mix), then
     the rules."""
-    characteristics = measure(transcript, audio)
+    characteristics = measure(transcript, audio, loudness)
     assessment = assess(
         rules, transcript, characteristics["metrics"], call_metadata(call, transcript), history
     )

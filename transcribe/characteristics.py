@@ -114,8 +114,11 @@ def loudness_spike(levels: Sequence[float], speech: Sequence[tuple[float, float]
     return round(max(spoken) - float(np.median(spoken)), 1)
 
 
-def measure(transcript: Transcript, audio: Audio | None = None) -> dict:
-    """Metrics (flat, by name) and the details behind them."""
+def measure(
+    transcript: Transcript, audio: Audio | None = None, loudness: dict[str, list[float]] | None = None
+) -> dict:
+    """Metrics (flat, by name) and the details behind them. `loudness`: levels measured before (a
+    transcript edited after the audio was analysed keeps them)."""
     segments = transcript.segments
     duration = max(transcript.duration, max((s.end for s in segments), default=0.0))
     speech = _merged([(s.start, s.end) for s in segments])
@@ -156,7 +159,7 @@ def measure(transcript: Transcript, audio: Audio | None = None) -> dict:
     metrics["time_to_agent_first_words"] = (
         round(min(s.start for s in agent_segments), 2) if agent_segments else duration
     )
-    loudness: dict[str, list[float]] = {}
+    loudness = dict(loudness or {})
     if audio is not None and audio.is_stereo and transcript.speakers:
         for speaker in transcript.speakers:
             if speaker.channel is not None and speaker.role in ("agent", "customer"):

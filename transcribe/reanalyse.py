@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from storage.calls import CallFilter, count_recent_calls, list_calls, set_listen_reason
+from storage.calls import CallFilter, count_recent_calls, get_call, list_calls, set_listen_reason
 from storage.database import Database
 from storage.flags import save_characteristics, save_flags
 from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript
 from storage.voices import voice_history
 
-from .analyse import assess, call_metadata, history_facts
+from .analyse import analyse, assess, call_metadata, history_facts
 from .characteristics import measure
 from .rules.model import Rule
 from .settings import TranscribeSettings
@@ -34,6 +34,25 @@ def caller_history(
         lambda number, days: count_recent_calls(session, number, moment, days),
         lambda days: voice_history(session, call.id, moment, days, voice_threshold),
     )
+
+
+def reanalyse_call(
+    session: Session, rules: Sequence[Rule], call_id: str, voice_threshold: float, reason: str
+) -> None:
+    """After a transcript changed (an import, a correction): characteristics and rules again, as the
+    worker runs them, on the stored transcript; the loudness measured from the audio is kept. Open
+    flags whose rules no longer hold are withdrawn with `reason`."""
+    call = get_call(session, call_id)
+    transcript = load_transcript(session, call_id)
+    stored = call.characteristics or {}
+    history = caller_history(session, rules, call, voice_threshold)
+    characteristics, assessment = analyse(
+        call, transcript, None, rules, history, stored.get("loudness_dbfs_per_second")
+    )
+    save_characteristics(session, call_id, characteristics)
+    set_listen_reason(session, call_id, assessment.listen_reason)
+    # The voice watchlist's flag needs voiceprints, which an edit does not change: left as it is.
+    save_flags(session, call_id, assessment.flags, [rule.id for rule in rules], withdraw_reason=reason)
 
 
 def apply_rules(

@@ -86,7 +86,7 @@ def get_flags(
     key: Annotated[ApiKey, Depends(flag_reviewer)],
     category: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
     severity: Literal["low", "medium", "high", "critical"] | None = None,
-    state: Literal["open", "confirmed", "dismissed"] | None = None,
+    state: Literal["open", "confirmed", "dismissed", "withdrawn"] | None = None,
     agent_id: str | None = None,
     after: datetime | None = None,
     before: datetime | None = None,

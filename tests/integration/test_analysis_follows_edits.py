@@ -1,0 +1,61 @@
+"""Analysis follows the transcript (issue 17, point 1): an import or a correction re-runs the
+characteristics and the rules as the worker does; a flag whose rule no longer holds is withdrawn with
+the reason and leaves the open queue, a reviewed flag keeps its review, and a rule that holds again
+raises its flag again."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
+
+
+def segments(agent_text: str) -> list[dict]:
+    return [
+        {"start": 0.0, "end": 3.0, "speaker": "S0", "role": "agent", "channel": 0,
+         "text": "Thank you for calling Acme, this call is recorded. " + agent_text},
+        {"start": 3.5, "end": 7.0, "speaker": "S1", "role": "customer", "channel": 1,
+         "text": "I was charged twice for the same order."},
+        {"start": 7.5, "end": 10.0, "speaker": "S0", "role": "agent", "channel": 0,
+         "text": "I understand. Anything else? Have a nice day."},
+    ]  # fmt: skip
+
+
+def flags_of(client, call_id: str) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    return {f["rule_id"]: f for f in client.get("/v1/flags", params={"call_id": call_id}).json()}
+
+
+def test_corrections_and_imports_are_analysed_again(admin_api):
+    client, _ = admin_api
+    call_id = client.post("/v1/calls", json={"external_id": "edit-1", "duration": 10}).json()["id"]
+    rude = segments("That is not my problem.")
+    put = client.put(
+        f"/v1/calls/{call_id}/transcript", json={"language": "en", "duration": 10, "segments": rude}
+    )
+    assert put.status_code == 200, put.text
+    call = client.get(f"/v1/calls/{call_id}").json()
+    assert call["characteristics"]["metrics"]["talk_share_customer"] > 0.3  # measured from the import
+    assert flags_of(client, call_id)["conduct.rude_dismissive"]["state"] == "open"
+
+    # The reviewer corrects a misheard phrase: the rule no longer holds, the flag is withdrawn.
+    fixed = client.patch(
+        f"/v1/calls/{call_id}/segments/0",
+        json={"text": "Thank you for calling Acme, this call is recorded. How can I help?"},
+    )
+    assert fixed.status_code == 200
+    withdrawn = flags_of(client, call_id)["conduct.rude_dismissive"]
+    assert withdrawn["state"] == "withdrawn" and "segment 0 was corrected" in withdrawn["withdrawn_reason"]
+    open_queue = client.get("/v1/flags", params={"state": "open"}).json()
+    assert "conduct.rude_dismissive" not in [f["rule_id"] for f in open_queue if f["call_id"] == call_id]
+    assert client.get("/v1/calls", params={"flag": "agent_conduct"}).json()["items"] == []
+
+    # Put back, it is raised again; once reviewed, a later correction keeps the review.
+    client.put(f"/v1/calls/{call_id}/transcript", json={"language": "en", "duration": 10, "segments": rude})
+    again = flags_of(client, call_id)["conduct.rude_dismissive"]
+    assert again["state"] == "open" and again["withdrawn_reason"] is None
+    client.patch(f"/v1/flags/{again['id']}", json={"state": "confirmed", "comment": "heard it myself"})
+    client.patch(
+        f"/v1/calls/{call_id}/segments/0", json={"text": "Thank you for calling Acme, this call is recorded."}
+    )
+    kept = flags_of(client, call_id)["conduct.rude_dismissive"]
+    assert kept["state"] == "confirmed" and kept["comment"] == "heard it myself"
