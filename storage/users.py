@@ -96,6 +96,10 @@ def list_users(session: Session) -> list[User]:
     return [_user(row) for row in session.scalars(select(UserRow).order_by(UserRow.id))]
 
 
+def is_active_user(session: Session, username: str) -> bool:
+    return session.scalar(select(UserRow.id).where(UserRow.username == username, UserRow.active)) is not None
+
+
 def disable_user(session: Session, username: str) -> User:
     """Disable the user and end every session of theirs at once."""
     row = session.scalar(select(UserRow).where(UserRow.username == username))

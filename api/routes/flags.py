@@ -16,6 +16,7 @@ from storage.calls import CallFilter, list_calls
 from storage.flags import flag_agent, list_flags, review_flag
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
+from storage.users import is_active_user
 from transcribe.analyse import call_metadata, raise_flags
 from transcribe.reanalyse import caller_history
 from transcribe.rules.loader import RuleError, parse_rule
@@ -106,6 +107,11 @@ def get_flags(
 
 def _review(session: Session, request: Request, key: ApiKey, flag_id: int, body: FlagReview) -> FlagOut:
     ensure_visible(request, key, flag_agent(session, flag_id))
+    if body.assigned_to and not is_active_user(session, body.assigned_to):
+        # A typo would park the flag with nobody, out of every reviewer's "assigned to me".
+        raise HTTPException(
+            422, f"{body.assigned_to!r} is not an active user: assign flags to people who sign in"
+        )
     flag = review_flag(session, flag_id, body.state, body.comment, actor(key), body.assigned_to)
     changes = body.model_dump(exclude_none=True, exclude={"ids"})
     audit.record(

@@ -49,7 +49,7 @@ MATRIX = [
     (
         "POST",
         "/v1/flags/bulk",
-        {"ids": ["{flag_he}", "{flag_out}"], "assigned_to": "x"},
+        {"ids": ["{flag_he}", "{flag_out}"], "assigned_to": "maya"},
         dict(admin=OK, compliance=OK, manager=NO, agent=NO),
     ),
     ("GET", "/v1/dashboard", None, dict(admin=OK, compliance=OK, manager=OK, agent=NO)),
@@ -244,6 +244,12 @@ def test_a_refused_bulk_review_changes_nothing_and_reviews_are_audited(desk):
     assert refused.status_code == 403
     officer, officer_csrf = people["compliance"]
     assert {f["state"] for f in officer.get("/v1/flags").json()} == {"open"}
+    typo = manager.post(
+        "/v1/flags/bulk", json={"ids": [world.flags["he"]], "state": "confirmed", "assigned_to": "mayaa"},
+        headers={"X-CSRF-Token": csrf},
+    )  # fmt: skip
+    assert typo.status_code == 422 and "not an active user" in typo.json()["detail"]
+    assert {f["state"] for f in officer.get("/v1/flags").json()} == {"open"}  # all or nothing
     done = manager.post(
         "/v1/flags/bulk", json={"ids": [world.flags["he"]], "state": "confirmed", "comment": "rude", "assigned_to": "maya"},
         headers={"X-CSRF-Token": csrf},
