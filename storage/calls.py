@@ -217,6 +217,30 @@ def requeue_failed(session: Session, call_id: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def requeue_for_transcription(session: Session, call_id: str, language: str | None) -> bool:
+    """A finished call back to the model, compare-and-set (done or failed -> queued), with the
+    language it should be heard in (None: identify it again). A reviewer's edit is no longer kept:
+    transcribing again is asked for to replace it."""
+    result = session.execute(
+        update(CallRow)
+        .where(
+            CallRow.id == call_id,
+            CallRow.status.in_((CallStatus.DONE.value, CallStatus.FAILED.value)),
+            CallRow.audio_key != "",
+        )
+        .values(
+            updated_at=utcnow(),
+            status=CallStatus.QUEUED.value,
+            progress=0.0,
+            stage="queued",
+            error=None,
+            language_hint=language,
+            transcript_source=None,
+        )  # fmt: skip
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def mark_processing(session: Session, call_id: str) -> None:
     _set(
         session,

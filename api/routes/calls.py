@@ -11,11 +11,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from recorder.errors import IngestError, InvalidMetadata, UploadTooLarge
 from recorder.metadata import parse_metadata
-from storage import api_keys, metrics
+from storage import api_keys, audit, metrics
 from storage import calls as call_records
 from storage.api_keys import ApiKey
 from storage.calls import CallFilter
@@ -241,6 +241,30 @@ def retry_call(request: Request, call_id: str) -> CallCreated:
             status = call_records.get_call(session, call_id).status  # 404 for an unknown call
         raise HTTPException(409, f"only failed calls can be retried; this call is {status.value}")
     return CallCreated(id=retried.id, status=retried.status.value)
+
+
+class TranscribeAgain(BaseModel):
+    language: str | None = Field(
+        None, pattern=r"^[a-z]{2,3}$", description='The call\'s language ("he"); null: identify it again'
+    )
+
+
+@router.post("/{call_id}/transcribe", response_model=CallCreated, status_code=202, responses=ERRORS)
+def transcribe_again(
+    request: Request, call_id: str, body: TranscribeAgain, key: ApiKey = Depends(admin_only)
+) -> CallCreated:
+    """Transcribe a finished call again, in the language given ("this call is Hebrew"); it replaces
+    the transcript, edits included, and analysis follows."""
+    services = _services(request)
+    with services.db.session() as session:
+        if not call_records.requeue_for_transcription(session, call_id, body.language):
+            call = call_records.get_call(session, call_id)  # 404 for an unknown call
+            reason = "it has no audio" if not call.has_audio else f"it is {call.status.value}"
+            raise HTTPException(409, f"this call cannot be transcribed again now: {reason}")
+        details = {"language": body.language}
+        audit.record(session, actor(key), "call.transcribe_again", call_id, details, origin(request))
+    services.queue.enqueue_call(call_id)
+    return CallCreated(id=call_id, status="queued")
 
 
 @router.get(

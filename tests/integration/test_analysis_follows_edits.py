@@ -59,3 +59,48 @@ def test_corrections_and_imports_are_analysed_again(admin_api):
     )
     kept = flags_of(client, call_id)["conduct.rude_dismissive"]
     assert kept["state"] == "confirmed" and kept["comment"] == "heard it myself"
+
+
+def test_a_call_is_transcribed_again_in_the_language_it_is_said_to_be(admin_api, tiny_transcriber):
+    import json
+    import time
+
+    from recorder.queue import CPU_QUEUE
+    from storage import calls as call_records
+    from tests.telephony import STEREO
+    from transcribe.jobs import WorkerContext, install_context
+    from transcribe.settings import TranscribeSettings
+    from transcribe.worker import run_worker
+
+    client, services = admin_api
+    with open(STEREO, "rb") as audio:
+        call_id = client.post(
+            "/v1/calls",
+            files={"audio": ("c.wav", audio)},
+            data={"metadata": json.dumps({"external_id": "again"})},
+        ).json()["id"]
+    assert (
+        client.post(f"/v1/calls/{call_id}/transcribe", json={"language": "en"}).status_code == 409
+    )  # queued
+    context = WorkerContext(
+        services.db, services.objects, tiny_transcriber, TranscribeSettings(model="tiny.en")
+    )
+    install_context(context)
+
+    def work() -> None:
+        run_worker(context, services.redis, [CPU_QUEUE], burst=True, name=f"test-{time.monotonic_ns()}")
+
+    work()
+    client.patch(f"/v1/calls/{call_id}/segments/0", json={"text": "a reviewer's words"})
+    assert client.post(f"/v1/calls/{call_id}/transcribe", json={"language": "english"}).status_code == 422
+    again = client.post(f"/v1/calls/{call_id}/transcribe", json={"language": "en"})
+    assert again.status_code == 202 and client.get(f"/v1/calls/{call_id}").json()["status"] == "queued"
+    work()
+    call = client.get(f"/v1/calls/{call_id}").json()
+    assert call["status"] == "done" and call["language"] == "en"
+    texts = [s["text"] for s in client.get(f"/v1/calls/{call_id}/transcript").json()["segments"]]
+    assert "a reviewer's words" not in texts  # asked for, the model's transcript replaces the edit
+    with services.db.session() as session:
+        assert [a.outcome for a in call_records.list_attempts(session, call_id)] == ["done", "done"]
+    actions = [e["action"] for e in client.get("/v1/audit", params={"target": call_id}).json()]
+    assert "call.transcribe_again" in actions

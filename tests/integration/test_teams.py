@@ -85,6 +85,7 @@ MATRIX = [
     ("PUT", "/v1/teams/{role}", {"agents": ["a1"]}, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
     ("PATCH", "/v1/calls/{he}/segments/0", {"text": "changed"}, dict(compliance=NO, manager=NO, agent=NO)),
     ("POST", "/v1/calls/{out}/retry", None, dict(compliance=NO, manager=NO, agent=NO)),
+    ("POST", "/v1/calls/{out}/transcribe", {"language": "he"}, dict(compliance=NO, manager=NO, agent=NO)),
     ("DELETE", "/v1/calls/{out}", None, dict(compliance=NO, manager=NO, agent=NO)),
     ("GET", "/v1/webhooks", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
     ("GET", "/metrics", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
