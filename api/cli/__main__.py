@@ -1,0 +1,5 @@
+"""`python -m api.cli`."""
+
+from . import main
+
+main()
