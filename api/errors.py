@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 
 from recorder.errors import IngestError
 from recorder.queue import QueueUnavailable
+from storage.database import DatabaseUnavailable
 from storage.errors import StorageError
 
 
@@ -24,8 +24,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def storage_error(request: Request, exc: StorageError) -> JSONResponse:
         return reply(exc.code, str(exc), exc.status)
 
-    @app.exception_handler(OperationalError)
-    async def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    @app.exception_handler(DatabaseUnavailable)
+    async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
         # The database restarting or unreachable: the pool reconnects by itself once it is back.
         return reply("database_unavailable", "the database is unreachable; try again shortly", 503)
 

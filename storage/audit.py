@@ -185,6 +185,14 @@ def verify_chain(session: Session, anchor: tuple[int, str] | None = None, batch:
     return ChainCheck(count, True, None, keyed)
 
 
+def last_details(session: Session, action: str) -> dict[str, Any] | None:
+    """The details of the newest entry of `action`, or None."""
+    found: dict[str, Any] | None = session.scalar(
+        select(AuditRow.details).where(AuditRow.action == action).order_by(AuditRow.id.desc()).limit(1)
+    )
+    return found
+
+
 def key_chain(session: Session, key: bytes) -> int:
     """Re-hash a plain chain under `key`, once, after checking it is intact (re-hashing a broken chain
     would hide the break); returns how many entries were re-hashed."""

@@ -10,9 +10,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .encryption import Keyring
+
+# What other packages name instead of importing SQLAlchemy: a unit of work, and the error of a
+# database that cannot be reached (the API answers 503 for it).
+__all__ = ["Database", "DatabaseUnavailable", "Session"]
+DatabaseUnavailable = OperationalError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

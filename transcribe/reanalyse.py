@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from storage.calls import CallFilter, count_recent_calls, get_call, list_calls, set_listen_reason
-from storage.database import Database
+from storage.database import Database, Session
 from storage.flags import save_characteristics, save_flags
 from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 import yaml
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from storage import audit
 from storage.api_keys import ApiKey
 from storage.calls import CallFilter, list_calls
+from storage.database import Session
 from storage.flags import flag_agent, list_flags, review_flag
 from storage.records import CallStatus
 from storage.transcripts import load_transcript

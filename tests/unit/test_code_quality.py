@@ -20,3 +20,24 @@ def test_ruff_is_clean():
 def test_mypy_is_clean():
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_only_storage_speaks_to_the_database_and_modules_stay_small():
+    """SQLAlchemy stays inside storage/ (the others name storage.database's Session and errors), and
+    no module outside the migrations grows past 450 lines."""
+    import re
+
+    importing = [
+        path.relative_to(ROOT).as_posix()
+        for package in ("recorder", "transcribe", "api")
+        for path in (ROOT / package).rglob("*.py")
+        if re.search(r"^\s*(from|import) sqlalchemy", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert importing == [], importing
+    long = {
+        path.relative_to(ROOT).as_posix(): n
+        for package in ("recorder", "transcribe", "api", "storage")
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts and (n := len(path.read_text(encoding="utf-8").splitlines())) > 450
+    }
+    assert long == {}, long

@@ -8,11 +8,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import select
-
 from storage import audit
 from storage.database import Database
-from storage.tables import AuditRow
 
 from .model import Rule
 
@@ -28,9 +25,7 @@ def record_rule_set(db: Database, rules: Sequence[Rule], actor: str) -> bool:
     """Audit the loaded rule set if it differs from the last one recorded; True when it did."""
     current = {rule.id: {"version": rule.version, "digest": rule_digest(rule)} for rule in rules}
     with db.session() as session:
-        last = session.scalar(
-            select(AuditRow.details).where(AuditRow.action == ACTION).order_by(AuditRow.id.desc()).limit(1)
-        )
+        last = audit.last_details(session, ACTION)
         previous = (last or {}).get("rules", {})
         if previous == current:
             return False
