@@ -40,10 +40,15 @@ class FlagOut(BaseModel):
     created_at: datetime
     assigned_to: str | None = None
     withdrawn_reason: str | None = None
+    # In the review queue: what the rule is about, and the call's facts.
+    rule_description: str | None = None
+    agent_id: str | None = None
+    customer_number: str | None = None
+    call_started_at: datetime | None = None
 
     @classmethod
-    def of(cls, flag: Flag) -> FlagOut:
-        return cls(**{name: getattr(flag, name) for name in cls.model_fields})
+    def of(cls, flag: Flag, **queue: Any) -> FlagOut:
+        return cls(**{name: getattr(flag, name) for name in Flag.__dataclass_fields__}, **queue)
 
 
 class CallOut(BaseModel):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from .calls import _aware
@@ -54,6 +54,19 @@ class Flag:
     created_at: datetime
     assigned_to: str | None = None
     withdrawn_reason: str | None = None
+
+
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedFlag:
+    """A flag as the review queue lists it: with its call's agent, customer and time."""
+
+    flag: Flag
+    agent_id: str | None
+    customer_number: str | None
+    call_started_at: datetime | None
 
 
 def _to_flag(row: FlagRow) -> Flag:
@@ -148,9 +161,14 @@ def list_flags(
     agent_ids: frozenset[str] | None = None,
     call_id: str | None = None,
     assigned_to: str | None = None,
-) -> list[Flag]:
-    """Newest first; `agent_ids` limits them to the calls of those agents (the caller's scope)."""
-    query = select(FlagRow).join(CallRow, CallRow.id == FlagRow.call_id)
+    order: str = "time",
+) -> list[QueuedFlag]:
+    """Newest first, or most severe first (`order="severity"`, newest first within a severity), each
+    with the facts of its call a queue shows; `agent_ids` limits them to the calls of those agents
+    (the caller's scope)."""
+    query = select(FlagRow, CallRow.agent_id, CallRow.customer_number, CallRow.started_at).join(
+        CallRow, CallRow.id == FlagRow.call_id
+    )
     if agent_ids is not None:
         query = query.where(CallRow.agent_id.in_(sorted(agent_ids)))
     if call_id is not None:
@@ -169,8 +187,24 @@ def list_flags(
         query = query.where(FlagRow.created_at >= as_utc(after))
     if before is not None:
         query = query.where(FlagRow.created_at < as_utc(before))
-    query = query.order_by(FlagRow.created_at.desc(), FlagRow.id.desc()).limit(limit).offset(offset)
-    return [_to_flag(row) for row in session.scalars(query)]
+    newest = (FlagRow.created_at.desc(), FlagRow.id.desc())
+    ranked = (case(SEVERITY_RANK, value=FlagRow.severity, else_=0).desc(), *newest)
+    query = query.order_by(*(ranked if order == "severity" else newest)).limit(limit).offset(offset)
+    return [
+        QueuedFlag(_to_flag(row), agent_id, customer_number, _aware(started_at))
+        for row, agent_id, customer_number, started_at in session.execute(query)
+    ]
+
+
+def flag_counts(session: Session, agent_ids: frozenset[str] | None = None) -> dict[str, dict[str, int]]:
+    """Flags per category and state, within the caller's scope: the queue's tabs."""
+    query = select(FlagRow.category, FlagRow.state, func.count()).join(CallRow, CallRow.id == FlagRow.call_id)
+    if agent_ids is not None:
+        query = query.where(CallRow.agent_id.in_(sorted(agent_ids)))
+    counts: dict[str, dict[str, int]] = {}
+    for category, state, n in session.execute(query.group_by(FlagRow.category, FlagRow.state)):
+        counts.setdefault(category, {})[state] = int(n)
+    return counts
 
 
 def flag_agent(session: Session, flag_id: int) -> str | None:

@@ -13,7 +13,7 @@ from storage import audit
 from storage.api_keys import ApiKey
 from storage.calls import CallFilter, list_calls
 from storage.database import Session
-from storage.flags import flag_agent, list_flags, review_flag
+from storage.flags import flag_agent, flag_counts, list_flags, review_flag
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
 from storage.users import is_active_user
@@ -95,14 +95,36 @@ def get_flags(
     assigned_to: str | None = Query(None, description='A username; "" for unassigned flags'),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
+    order: Literal["time", "severity"] = "time",
 ) -> list[FlagOut]:
-    """The flag queue, newest first; managers see the flags on their teams' calls."""
+    """The flag queue, newest first or most severe first, each flag with its rule's description and
+    its call's agent, customer and time; managers see the flags on their teams' calls."""
     with request.app.state.services.db.session() as session:
-        flags = list_flags(
+        queued = list_flags(
             session, category, severity, state, agent_id, after, before, limit, offset,
-            agent_ids=call_scope(request, key), call_id=call_id, assigned_to=assigned_to,
+            agent_ids=call_scope(request, key), call_id=call_id, assigned_to=assigned_to, order=order,
         )  # fmt: skip
-    return [FlagOut.of(f) for f in flags]
+    described = {rule.id: rule.description for rule in request.app.state.services.rules}
+    return [
+        FlagOut.of(
+            q.flag,
+            rule_description=described.get(q.flag.rule_id),
+            agent_id=q.agent_id,
+            customer_number=q.customer_number,
+            call_started_at=q.call_started_at,
+        )
+        for q in queued
+    ]
+
+
+@router.get("/flags/counts", responses=ERRORS)
+def get_flag_counts(
+    request: Request, key: Annotated[ApiKey, Depends(flag_reviewer)]
+) -> dict[str, dict[str, int]]:
+    """Flags per category and state (`{"agent_conduct": {"open": 3, "confirmed": 1}}`), in the
+    caller's scope: the counts beside the queue's tabs."""
+    with request.app.state.services.db.session() as session:
+        return flag_counts(session, call_scope(request, key))
 
 
 def _review(session: Session, request: Request, key: ApiKey, flag_id: int, body: FlagReview) -> FlagOut:

@@ -104,3 +104,42 @@ def test_a_call_is_transcribed_again_in_the_language_it_is_said_to_be(admin_api,
         assert [a.outcome for a in call_records.list_attempts(session, call_id)] == ["done", "done"]
     actions = [e["action"] for e in client.get("/v1/audit", params={"target": call_id}).json()]
     assert "call.transcribe_again" in actions
+
+
+def test_the_review_queue_describes_sorts_and_counts(admin_api):
+    from storage import calls as call_records
+    from storage.flags import RaisedFlag, save_flags
+
+    client, services = admin_api
+    made = {}
+    for name, agent in (("q1", "a1"), ("q2", "a2")):
+        made[name] = client.post(
+            "/v1/calls",
+            json={"external_id": name, "duration": 5, "agent_id": agent, "customer_number": "0501112222"},
+        ).json()["id"]
+    with services.db.session() as session:
+        save_flags(
+            session, made["q1"], [RaisedFlag("conduct.rude_dismissive", 1, "agent_conduct", "high", [])], []
+        )
+        save_flags(
+            session, made["q2"], [RaisedFlag("conduct.missing_greeting", 1, "agent_conduct", "low", [])], []
+        )
+        save_flags(
+            session,
+            made["q2"],
+            [RaisedFlag("compliance.sensitive_data_request", 1, "compliance", "critical", [])],
+            [],
+        )
+        call_records.mark_done(session, made["q2"])
+    newest = client.get("/v1/flags").json()
+    by_severity = client.get("/v1/flags", params={"order": "severity"}).json()
+    assert [f["severity"] for f in by_severity] == ["critical", "high", "low"]
+    assert [f["rule_id"] for f in newest][0] == "compliance.sensitive_data_request"  # the last raised
+    rude = next(f for f in by_severity if f["rule_id"] == "conduct.rude_dismissive")
+    assert rude["rule_description"].startswith("Rude or dismissive") and rude["agent_id"] == "a1"
+    assert rude["customer_number"] == "0501112222"
+    client.patch(f"/v1/flags/{rude['id']}", json={"state": "confirmed"})
+    assert client.get("/v1/flags/counts").json() == {
+        "agent_conduct": {"open": 1, "confirmed": 1},
+        "compliance": {"open": 1},
+    }

@@ -89,6 +89,7 @@ MATRIX = [
     ("DELETE", "/v1/calls/{out}", None, dict(compliance=NO, manager=NO, agent=NO)),
     ("GET", "/v1/webhooks", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
     ("GET", "/metrics", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
+    ("GET", "/v1/flags/counts", None, dict(admin=OK, compliance=OK, manager=OK, agent=NO)),
     ("POST", "/v1/calls", {"external_id": "x"}, dict(compliance=NO, manager=NO, agent=NO)),
     ("PUT", "/v1/calls/{he}/transcript", {"segments": []}, dict(compliance=NO, manager=NO, agent=NO)),
     ("POST", "/v1/rules/preview", {"rule": "x"}, dict(manager=NO, agent=NO)),
@@ -218,6 +219,10 @@ def test_lists_search_flags_and_dashboard_hold_only_what_the_role_may_see(desk):
     results = manager.get("/v1/search", params={"q": "refund OR החזר"}).json()["results"]
     assert {(r["call"]["agent_id"], r["call"]["direction"]) for r in results} == {("a1", "inbound")}
     assert {f["call_id"] for f in manager.get("/v1/flags", params={"state": "open"}).json()} == {he}
+    in_scope = manager.get("/v1/flags/counts").json()
+    assert sum(n for states in in_scope.values() for n in states.values()) == len(
+        manager.get("/v1/flags").json()
+    )
     agents = manager.get("/v1/dashboard").json()["agents"]
     assert [a["agent_id"] for a in agents] == ["a1"] and agents[0]["calls"] == 2
     officer, _ = people["compliance"]
