@@ -17,16 +17,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+from bench.scratch_database import scratch_database  # noqa: E402
 
 PASSWORD = "correct horse battery"
 
@@ -183,21 +183,6 @@ def search_pinning(server: Server) -> str:
     return "; ".join(lines)
 
 
-@contextmanager
-def fresh_database(base: str) -> Iterator[str]:
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"callrec_attack_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -222,7 +207,10 @@ def main() -> None:
         subprocess.run(
             [sys.executable, "-c", f"import redis; redis.Redis.from_url({redis!r}).flushdb()"], check=True
         )
-        with tempfile.TemporaryDirectory() as data_dir, fresh_database(database) as pg_url:
+        with (
+            tempfile.TemporaryDirectory() as data_dir,
+            scratch_database(database, "callrec_attack") as pg_url,
+        ):
             url = pg_url if engine == "postgresql" else f"sqlite:///{data_dir}/callrec.db"
             with Server(args.tree, url, redis, Path(data_dir)) as server:
                 print(f"- {engine}: {attack(server)}", flush=True)

@@ -18,15 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from redis import Redis
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.scratch_database import scratch_database  # noqa: E402
 from recorder.ingest import Ingestor  # noqa: E402
 from recorder.metadata import CallMetadata  # noqa: E402
 from recorder.queue import CallQueue  # noqa: E402
@@ -40,13 +38,7 @@ STEREO = Path(__file__).resolve().parents[1] / "tests/fixtures/calls/en_billing_
 
 
 def run(workers: int, calls: int, seconds: float, database: str, redis_url: str, folder: Path) -> float:
-    base = make_url(database.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"callrec_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database(database) as url:
         redis = Redis.from_url(redis_url)
         redis.flushdb()
         objects_url = f"file://{folder / 'objects'}"
@@ -108,10 +100,6 @@ def run(workers: int, calls: int, seconds: float, database: str, redis_url: str,
                 process.wait(60)
         db.dispose()
         return calls / ((time.perf_counter() - (started or time.perf_counter())) / 60)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:
