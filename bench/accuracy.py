@@ -63,7 +63,7 @@ class Result:
 
 def run_pipeline(item: Item, transcriber, diarizer) -> Result:  # type: ignore[no-untyped-def]
     from transcribe.audio import channel_count, load_audio
-    from transcribe.pipeline import CallOptions, Timings, transcribe_audio
+    from transcribe.recognition import CallOptions, Timings, transcribe_audio
 
     started = time.perf_counter()
     audio = load_audio(item.path, channel_count(item.path))

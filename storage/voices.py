@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .calls import _aware
 from .errors import StorageError
+from .records import Call
 from .tables import AgentVoiceRow, CallRow, SpeakerVoiceRow, VoiceWatchRow, utcnow
 from .times import as_utc
 
@@ -189,21 +190,23 @@ def delete_agent_samples(session: Session, agent_id: str) -> list[str]:
 
 
 def voice_history(
-    session: Session, call_id: str, until: datetime, days: float, threshold: float
+    session: Session,
+    call: Call,
+    until: datetime,
+    days: float,
+    threshold: float,
+    voices: Sequence[StoredVoice] | None = None,
 ) -> tuple[int, int]:
     """Calls in the `days` before `until` whose customer voice matches this call's customer voice (this
-    call included), and how many customer numbers those calls came from. A linear scan over the period's
-    customer voiceprints: fine for the thousands a week brings; pgvector is the way beyond that."""
-    mine = [
-        _vector(r.embedding)
-        for r in session.scalars(
-            select(SpeakerVoiceRow).where(
-                SpeakerVoiceRow.call_id == call_id, SpeakerVoiceRow.role.in_(CUSTOMER_ROLES)
-            )
-        )
-    ]
-    this_call = session.get(CallRow, call_id)
-    if not mine or this_call is None:
+    call included), and how many customer numbers those calls came from. `voices` are the call's own
+    voiceprints when they are not saved yet (the worker reads history before its one saving transaction).
+    A linear scan over the period's customer voiceprints: fine for the thousands a week brings; pgvector
+    is the way beyond that."""
+    call_id = call.id
+    if voices is None:
+        voices = list_voices(session, call_id)
+    mine = [v.embedding for v in voices if v.role in CUSTOMER_ROLES]
+    if not mine:
         return 0, 0
     moment = func.coalesce(CallRow.started_at, CallRow.created_at)
     rows = session.execute(
@@ -217,7 +220,7 @@ def voice_history(
         )
     ).all()
     calls = {call_id}
-    numbers = {this_call.customer_number} - {None}
+    numbers = {call.customer_number} - {None}
     if rows:
         theirs = np.stack([_vector(row.embedding) for row in rows])
         theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)

@@ -1,6 +1,7 @@
 """The rq jobs: thin glue that loads a call, runs the pipeline, and saves the result.
 
-Flow: normalise -> transcribe -> assign -> save -> index (the index follows the save in one transaction).
+Flow: begin (one read) -> normalise (decode) -> transcribe.pipeline.process -> one saving transaction
+(storage.processed_calls: transcript, index, voiceprints, analysis, done).
 Models and connections live in the worker process (transcribe.worker), set up before the first job.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -21,31 +24,21 @@ from rq.timeouts import JobTimeoutException
 from storage import calls as call_records
 from storage import metrics
 from storage.database import Database
-from storage.flags import save_characteristics, save_flags
 from storage.objects import ObjectStore
-from storage.records import Call, CallStatus, Transcript
-from storage.transcripts import load_transcript, save_transcript
-from storage.voices import (
-    StoredVoice,
-    agent_voiceprints,
-    finish_agent_sample,
-    get_agent_sample,
-    list_watches,
-    save_voices,
-)
+from storage.processed_calls import save_processed_call
+from storage.records import Call, CallStatus
+from storage.transcripts import load_transcript
+from storage.voices import StoredVoice, agent_voiceprints, finish_agent_sample, get_agent_sample, list_watches
 
-from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
-from .pipeline import CallOptions, Diarizer, Timings, overall, transcribe_audio
+from .pipeline import CallInputs, process
 from .reanalyse import caller_history
-from .redaction import redact_call
+from .recognition import Diarizer, Timings, overall
 from .rules.loader import load_rules
 from .rules.model import Rule
 from .settings import TranscribeSettings
-from .voices import VoiceEncoder, voiceprints
-from .watchlist import RULE_ID as WATCHLIST_RULE_ID
-from .watchlist import watchlist_flag
+from .voices import VoiceEncoder
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1.0
@@ -97,102 +90,73 @@ class _Progress:
 
 
 def process_call(call_id: str) -> dict:
-    context = current_context()
-    job = get_current_job()
-    with context.db.session() as session:
-        call = call_records.get_call(session, call_id)
-        if call.status == CallStatus.DONE:  # a duplicate delivery of a finished call: nothing to redo
-            return {"call_id": call_id, "status": "done", "skipped": True}
-        call_records.mark_processing(session, call_id)
-        attempt_id = call_records.start_attempt(
-            session, call_id, job.id if job else call_id, job.origin if job else "direct", context.worker_name
-        )
-    report = _Progress(context.db, call_id, job)
-    timings = Timings()
+    """Read what the call needs, run the pipeline, save the outcome in one transaction."""
+    context, job = current_context(), get_current_job()
+    inputs, attempt_id = begin(context, call_id, job)
+    if inputs is None:  # a duplicate delivery of a finished call: nothing to redo
+        return {"call_id": call_id, "status": "done", "skipped": True}
+    report, timings = _Progress(context.db, call_id, job), Timings()
     try:
-        audio = normalise(context, call, report, timings)
-        transcript = transcribe_audio(
-            audio,
-            context.transcriber,
-            CallOptions(
-                channel_roles=call.channel_roles,
-                language=call.language_hint,
-                allowed_languages=context.settings.languages,
-                direction=call.direction,
-                min_speakers=context.settings.min_speakers,
-                max_speakers=context.settings.max_speakers,
-                agent_voiceprints=enrolled_agent(context, call),
-                vocabulary=[
-                    *context.settings.vocabulary,
-                    *context.settings.source_vocabulary.get(call.source, []),
-                ],
-            ),
-            timings,
-            report,
-            context.diarizer,
-        )
-    except AudioDecodeError as exc:
-        # Retrying cannot fix a recording ffmpeg cannot read: fail now with the reason.
-        with context.db.session() as session:
-            call_records.mark_failed(session, call_id, str(exc))
-            call_records.finish_attempt(session, attempt_id, "failed", str(exc), timings.seconds)
-        _record_metrics(job, "failed", timings, 0.0)
-        log.warning("call failed", extra={"call_id": call_id, "reason": str(exc)})
-        return {"call_id": call_id, "status": "failed", "error": str(exc)}
-
-    voices = speaker_voices(context, call_id, audio, transcript, report, timings)
+        audio = normalise(context, inputs.call, report, timings)
+        history = partial(read_history, context, inputs.call)
+        processed = process(audio, inputs, context, history, timings, report)
+    except AudioDecodeError as exc:  # retrying cannot fix a recording ffmpeg cannot read
+        return fail_undecodable(context, job, call_id, attempt_id, str(exc), timings)
     started = time.perf_counter()
-    report("redact", overall("assign", 1.0), force=True)
-    redaction = redact_call(context.settings, context.objects, call, transcript)
-    transcript = redaction.transcript
-    timings.measure("redact", started)
-    started = time.perf_counter()
-    report("analyse", overall("assign", 1.0), force=True)
-    with context.db.session() as session:  # save + index + analyse + done in one transaction
-        # A reviewer's correction or an imported transcript is never overwritten by a model re-run.
-        kept_edit = call_records.get_call(session, call_id).is_transcript_edited
-        if kept_edit:
-            transcript = load_transcript(session, call_id)
-        else:
-            save_transcript(session, call_id, transcript)
-            call_records.mark_transcript_from_model(session, call_id)
+    report("save", overall("assign", 1.0), force=True)
+    with context.db.session() as session:
+        outcome = save_processed_call(session, call_id, processed.record)
         timings.measure("save", started)
-        started = time.perf_counter()
-        if redaction.summary is not None:
-            call_records.set_redaction(
-                session, call_id, redaction.summary, redaction.audio, redaction.original_audio_key
-            )
-        if voices is not None:
-            save_voices(session, call_id, voices)
-        history = caller_history(session, context.rules, call, context.settings.voice_match_threshold)
-        characteristics, assessment = analyse(call, transcript, audio, context.rules, history)
-        flags = assessment.flags
-        save_characteristics(session, call_id, characteristics)
-        call_records.set_listen_reason(session, call_id, assessment.listen_reason)
-        rule_ids = [rule.id for rule in context.rules]
-        if voices is not None:
-            watched = watchlist_flag(
-                call_id,
-                transcript,
-                voices,
-                list_watches(session, active_only=True),
-                context.settings.voice_match_threshold,
-            )
-            flags = flags + ([watched] if watched else [])
-            rule_ids.append(WATCHLIST_RULE_ID)
-        save_flags(session, call_id, flags, rule_ids)
-        timings.measure("analyse", started)
-        call_records.mark_done(session, call_id)
-        outcome = "kept_edit" if kept_edit else "done"
         call_records.finish_attempt(session, attempt_id, outcome, None, timings.seconds)
     _record_metrics(job, outcome, timings, audio.duration)
-    if redaction.replaced_audio_key:  # the unredacted recording is not kept
-        context.objects.delete(redaction.replaced_audio_key)
+    if processed.replaced_audio_key:  # the unredacted recording is not kept
+        context.objects.delete(processed.replaced_audio_key)
     if job is not None:
         job.meta.update({"stage": "done", "progress": 1.0, "timings": timings.seconds})
         job.save_meta()
     log.info("call done", extra={"call_id": call_id, "timings": timings.seconds})
     return {"call_id": call_id, "status": "done", "timings": timings.seconds}
+
+
+def begin(context: WorkerContext, call_id: str, job: Job | None) -> tuple[CallInputs | None, int]:
+    """Mark the call processing and read, once, what the pipeline needs (None: the call is done)."""
+    with context.db.session() as session:
+        call = call_records.get_call(session, call_id)
+        if call.status == CallStatus.DONE:
+            return None, 0
+        call_records.mark_processing(session, call_id)
+        attempt_id = call_records.start_attempt(
+            session, call_id, job.id if job else call_id, job.origin if job else "direct", context.worker_name
+        )
+        voices = context.voices
+        mono_with_agent = context.diarizer is not None and call.channels == 1 and call.agent_id
+        inputs = CallInputs(
+            call=call,
+            kept_transcript=load_transcript(session, call_id) if call.is_transcript_edited else None,
+            agent_prints=(
+                agent_voiceprints(session, call.agent_id, voices.name)
+                if mono_with_agent and voices is not None and call.agent_id
+                else []
+            ),
+            watches=list_watches(session, active_only=True) if context.voices is not None else [],
+        )
+    return inputs, attempt_id
+
+
+def read_history(context: WorkerContext, call: Call, voices: Sequence[StoredVoice] | None) -> dict[str, int]:
+    with context.db.session() as session:
+        return caller_history(session, context.rules, call, context.settings.voice_match_threshold, voices)
+
+
+def fail_undecodable(
+    context: WorkerContext, job: Job | None, call_id: str, attempt_id: int, reason: str, timings: Timings
+) -> dict:
+    with context.db.session() as session:
+        call_records.mark_failed(session, call_id, reason)
+        call_records.finish_attempt(session, attempt_id, "failed", reason, timings.seconds)
+    _record_metrics(job, "failed", timings, 0.0)
+    log.warning("call failed", extra={"call_id": call_id, "reason": reason})
+    return {"call_id": call_id, "status": "failed", "error": reason}
 
 
 def enrol_agent_voice(sample_id: int) -> dict:
@@ -226,38 +190,6 @@ def enrol_agent_voice(sample_id: int) -> dict:
         "agent voice sample", extra={"sample_id": sample_id, "agent_id": sample.agent_id, "status": status}
     )
     return {"sample_id": sample_id, "status": status}
-
-
-def enrolled_agent(context: WorkerContext, call: Call) -> list:
-    """The call's agent's voiceprints from earlier calls, for telling who is the agent on a mono call."""
-    if context.diarizer is None or call.channels != 1 or not call.agent_id or context.voices is None:
-        return []
-    with context.db.session() as session:
-        return agent_voiceprints(session, call.agent_id, context.voices.name)
-
-
-def speaker_voices(
-    context: WorkerContext,
-    call_id: str,
-    audio: Audio,
-    transcript: Transcript,
-    report: _Progress,
-    timings: Timings,
-) -> list[StoredVoice] | None:
-    """Voiceprints of the call's speakers, taken before the saving transaction (it is the slow part)."""
-    if context.voices is None:
-        return None
-    started = time.perf_counter()
-    report("voices", overall("assign", 1.0), force=True)
-    with context.db.session() as session:  # a kept correction decides who spoke when
-        if call_records.get_call(session, call_id).is_transcript_edited:
-            transcript = load_transcript(session, call_id)
-    prints = voiceprints(context.voices, audio, transcript)
-    timings.measure("voices", started)
-    return [
-        StoredVoice(call_id, p.speaker, p.role, p.model, p.embedding, p.speech_seconds, p.role_source)
-        for p in prints
-    ]
 
 
 def _record_metrics(job: Job | None, outcome: str, timings: Timings, audio_seconds: float) -> None:

@@ -8,12 +8,14 @@ from datetime import datetime
 from storage.calls import CallFilter, count_recent_calls, get_call, list_calls, set_listen_reason
 from storage.database import Database, Session
 from storage.flags import save_characteristics, save_flags
+from storage.processed_calls import save_processed_call
 from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript
-from storage.voices import voice_history
+from storage.voices import StoredVoice, voice_history
 
-from .analyse import analyse, assess, call_metadata, history_facts
+from .analyse import assess, call_metadata, history_facts
 from .characteristics import measure
+from .pipeline import analyse_transcript
 from .rules.model import Rule
 from .settings import TranscribeSettings
 
@@ -21,16 +23,20 @@ BATCH = 200
 
 
 def caller_history(
-    session: Session, rules: Sequence[Rule], call: Call, voice_threshold: float
+    session: Session,
+    rules: Sequence[Rule],
+    call: Call,
+    voice_threshold: float,
+    voices: Sequence[StoredVoice] | None = None,
 ) -> dict[str, int]:
-    """Counts of this caller's calls that the rules' history conditions need, from the database (the
-    call's own voiceprints must be saved first)."""
+    """Counts of this caller's calls that the rules' history conditions need, from the database; the
+    call's own voiceprints are `voices`, or the stored ones."""
     moment = call.started_at or call.created_at
     return history_facts(
         rules,
         call,
         lambda number, days: count_recent_calls(session, number, moment, days),
-        lambda days: voice_history(session, call.id, moment, days, voice_threshold),
+        lambda days: voice_history(session, call, moment, days, voice_threshold, voices),
     )
 
 
@@ -41,16 +47,19 @@ def reanalyse_call(
     worker runs them, on the stored transcript; the loudness measured from the audio is kept. Open
     flags whose rules no longer hold are withdrawn with `reason`."""
     call = get_call(session, call_id)
-    transcript = load_transcript(session, call_id)
     stored = call.characteristics or {}
-    history = caller_history(session, rules, call, voice_threshold)
-    characteristics, assessment = analyse(
-        call, transcript, None, rules, history, stored.get("loudness_dbfs_per_second")
+    record = analyse_transcript(
+        call,
+        load_transcript(session, call_id),
+        None,
+        rules,
+        caller_history(session, rules, call, voice_threshold),
+        from_model=False,
+        voices=None,  # an edit does not change the voiceprints, nor the watchlist's flag
+        withdraw_reason=reason,
+        loudness=stored.get("loudness_dbfs_per_second"),
     )
-    save_characteristics(session, call_id, characteristics)
-    set_listen_reason(session, call_id, assessment.listen_reason)
-    # The voice watchlist's flag needs voiceprints, which an edit does not change: left as it is.
-    save_flags(session, call_id, assessment.flags, [rule.id for rule in rules], withdraw_reason=reason)
+    save_processed_call(session, call_id, record)
 
 
 def apply_rules(

@@ -62,7 +62,7 @@ def _database(settings: Settings, migrate: bool = True):  # type: ignore[no-unty
 def speaker_models(settings: TranscribeSettings, device: str) -> dict:
     """The voice encoder (voiceprints) and the mono diarizer the settings ask for, loaded once."""
     from transcribe.diarize import BuiltinDiarizer
-    from transcribe.pipeline import Diarizer
+    from transcribe.recognition import Diarizer
     from transcribe.voices import VoiceEncoder
 
     encoder = VoiceEncoder(device) if settings.voiceprints or settings.diarization != "off" else None

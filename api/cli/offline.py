@@ -39,7 +39,7 @@ def transcribe(
     from transcribe.audio import AudioDecodeError, channel_count, load_audio
     from transcribe.formats import to_json, to_txt
     from transcribe.models import ModelUnavailable
-    from transcribe.pipeline import CallOptions, Timings, transcribe_audio
+    from transcribe.recognition import CallOptions, Timings, transcribe_audio
 
     settings = _settings(config).transcribe
     if model:

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import CALLS
 from transcribe.asr import Transcriber
 from transcribe.audio import load_audio
-from transcribe.pipeline import CallOptions, Timings, transcribe_audio
+from transcribe.recognition import CallOptions, Timings, transcribe_audio
 from transcribe.settings import TranscribeSettings
 
 

@@ -83,7 +83,7 @@ def test_language_routing_loads_the_routed_model_once(model_cache):
 
 
 def test_custom_vocabulary_brings_out_names_the_model_would_mishear(tiny_transcriber):
-    from transcribe.pipeline import CallOptions, Timings, transcribe_audio
+    from transcribe.recognition import CallOptions, Timings, transcribe_audio
 
     greeting = load_audio(CALLS / "en_billing_dispute.stereo.wav", 2).channels[0][: 16_000 * 9]
     plain = " ".join(s.text for s in tiny_transcriber.transcribe(greeting, "en"))

@@ -15,7 +15,7 @@ from bench.accuracy import Result, run_bare, run_pipeline, score
 from bench.realspeech import Item, conversation_items
 from transcribe.audio import channel_count, load_audio
 from transcribe.diarize import BuiltinDiarizer
-from transcribe.pipeline import is_mono_in_stereo
+from transcribe.recognition import is_mono_in_stereo
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_the_same_recording_gives_the_same_transcript_every_time(items, systems,
 
 def test_real_speech_is_trusted(items, systems):
     from transcribe.confidence import transcript_confidence
-    from transcribe.pipeline import CallOptions, Timings, transcribe_audio
+    from transcribe.recognition import CallOptions, Timings, transcribe_audio
 
     transcriber, diarizer, _ = systems
     item = items["pyannote_sample.stereo8k"]

@@ -41,3 +41,24 @@ def test_only_storage_speaks_to_the_database_and_modules_stay_small():
         if "migrations" not in path.parts and (n := len(path.read_text(encoding="utf-8").splitlines())) > 450
     }
     assert long == {}, long
+
+
+def test_job_names_resolve_to_the_worker_functions():
+    """Jobs are enqueued by name (the API does not import the worker's models): a rename must fail here,
+    not at the first upload."""
+    import importlib
+
+    from recorder import queue
+
+    for name in (queue.PROCESS_CALL, queue.ENROL_AGENT, queue.ON_FAILURE):
+        module, _, function = name.rpartition(".")
+        assert callable(getattr(importlib.import_module(module), function, None)), name
+
+
+def test_the_job_reads_top_down():
+    """process_call stays the short shell that reads, runs the pipeline and saves (issue 16)."""
+    import inspect
+
+    from transcribe.jobs import process_call
+
+    assert len(inspect.getsource(process_call).splitlines()) <= 40

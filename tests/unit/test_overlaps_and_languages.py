@@ -7,7 +7,7 @@ import numpy as np
 from storage.records import Segment, Speaker, Transcript, Word
 from transcribe.formats import to_json
 from transcribe.overlaps import speech_overlaps
-from transcribe.pipeline import CallOptions, channel_languages
+from transcribe.recognition import CallOptions, channel_languages
 
 
 def segment(speaker: str, role: str, channel: int, start: float, words: int) -> Segment:
