@@ -75,6 +75,9 @@ def shifted(segment: AsrSegment, seconds: float) -> AsrSegment:
     )
 
 
+LANGUAGE_SEARCH_S = 600
+
+
 class Transcriber:
     """Holds the loaded models; create one per worker process, before taking jobs."""
 
@@ -133,7 +136,8 @@ class Transcriber:
         if not model.is_multilingual:
             return "en", 1.0
         _, _, ranked = model.whisper.detect_language(
-            audio=samples,
+            # Its VAD reads all it is given, for a minute of speech: the first ten minutes hold that.
+            audio=samples[: LANGUAGE_SEARCH_S * SAMPLE_RATE],
             vad_filter=self.settings.vad,
             vad_parameters=self.vad_options,
             language_detection_segments=2,

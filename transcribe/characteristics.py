@@ -99,11 +99,15 @@ def interruptions(segments: Sequence[Segment]) -> list[Interruption]:
 def loudness_per_second(samples: np.ndarray, sample_rate: int) -> list[float]:
     """RMS level of each second, in dBFS."""
     seconds = len(samples) // sample_rate
-    if seconds == 0:
-        return []
-    frames = samples[: seconds * sample_rate].reshape(seconds, sample_rate).astype(np.float64)
-    rms = np.sqrt(np.mean(np.square(frames), axis=1))
-    return [round(float(v), 1) for v in 20 * np.log10(np.maximum(rms, 1e-6))]
+    levels: list[float] = []
+    step = 60  # seconds at a time: no float64 copy of the whole channel
+    for first in range(0, seconds, step):
+        count = min(step, seconds - first)
+        frames = samples[first * sample_rate : (first + count) * sample_rate]
+        frames = frames.reshape(count, sample_rate).astype(np.float64)
+        rms = np.sqrt(np.mean(np.square(frames), axis=1))
+        levels.extend(round(float(v), 1) for v in 20 * np.log10(np.maximum(rms, 1e-6)))
+    return levels
 
 
 def loudness_spike(levels: Sequence[float], speech: Sequence[tuple[float, float]]) -> float:

@@ -64,13 +64,24 @@ class Diarization:
         return best
 
 
+VAD_PIECE_S = 600  # silero's working memory is several times its input: give it ten minutes at a time
+
+
 def speech_regions(samples: np.ndarray, sample_rate: int) -> list[tuple[float, float]]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    stamps = get_speech_timestamps(
-        samples, VadOptions(min_silence_duration_ms=300, speech_pad_ms=100), sampling_rate=sample_rate
-    )
-    return [(s["start"] / sample_rate, s["end"] / sample_rate) for s in stamps]
+    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+    regions: list[tuple[float, float]] = []
+    piece = VAD_PIECE_S * sample_rate
+    for first in range(0, len(samples), piece):
+        stamps = get_speech_timestamps(samples[first : first + piece], options, sampling_rate=sample_rate)
+        for stamp in stamps:
+            start, end = (first + stamp["start"]) / sample_rate, (first + stamp["end"]) / sample_rate
+            if regions and start - regions[-1][1] < 0.3:  # speech that runs across a cut is one region
+                regions[-1] = (regions[-1][0], end)
+            else:
+                regions.append((start, end))
+    return regions
 
 
 class BuiltinDiarizer:

@@ -13,7 +13,7 @@ from storage.records import Transcript, Word
 
 from .asr import AsrSegment, Transcriber
 from .assemble import ChannelResult, assemble_segments
-from .audio import Audio
+from .audio import Audio, blocks
 from .diarize import Diarization, speech_regions
 from .repetition import trim_repetition_loops
 from .speakers import assemble_mono, mono_roles
@@ -69,18 +69,19 @@ def is_mono_in_stereo(audio: Audio) -> bool:
     transcribing each side would give every word twice, once as agent and once as customer."""
     if not audio.is_stereo:
         return False
-    left, right = (c.astype(np.float64) for c in audio.channels)
-    left_energy, right_energy = float(left @ left), float(right @ right)
+    left_energy = right_energy = cross = 0.0
+    for block in blocks(len(audio.channels[0])):
+        left, right = (c[block].astype(np.float64) for c in audio.channels)
+        left_energy, right_energy = left_energy + float(left @ left), right_energy + float(right @ right)
+        cross += float(left @ right)
     if min(left_energy, right_energy) <= 1e-9 * max(left_energy, right_energy, 1e-12):
         return False  # one side silent: a one-sided call, not a mix
-    cross = float(left @ right)
     correlation = cross / np.sqrt(left_energy * right_energy)
-    # What is left of the louder side once the other, best scaled, is taken away.
-    louder, quieter, quieter_energy = (
-        (left, right, right_energy) if left_energy >= right_energy else (right, left, left_energy)
-    )
-    residual = louder - (cross / quieter_energy) * quieter
-    difference_db = 10 * np.log10(max(float(residual @ residual), 1e-20) / max(left_energy, right_energy))
+    # What is left of the louder side once the other, best scaled, is taken away:
+    # |L - (c/Eq) Q|^2 = El - c^2/Eq.
+    louder_energy, quieter_energy = max(left_energy, right_energy), min(left_energy, right_energy)
+    residual = max(louder_energy - cross * cross / quieter_energy, 1e-20)
+    difference_db = 10 * np.log10(residual / louder_energy)
     return correlation >= SAME_MIX_CORRELATION and difference_db <= SAME_MIX_DIFFERENCE_DB
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from storage.records import Segment, Transcript
 
-from .audio import Audio
+from .audio import Audio, mean_square
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +68,20 @@ class VoiceEncoder:
         """One voiceprint per window of `length` samples (diarization), batched through the encoder."""
         import torch
 
-        wav = self._normalize_volume(samples.astype(np.float32), -30, increase_only=True)
+        # resemblyzer's volume step (to -30 dBFS, louder only), from a level measured a block at a time.
+        gain = 10 ** (max(0.0, -30 - 10 * np.log10(max(mean_square(samples), 1e-20))) / 20)
         frames = 160  # resemblyzer's partial utterance: 1.6 s of 10 ms frames
-        mels = []
-        for start in starts:
-            window = wav[start : start + length]
-            window = np.pad(window, (0, max(0, length - len(window))))
-            mels.append(self._mel(window)[:frames])
         out = []
         with torch.inference_mode():
-            for i in range(0, len(mels), 256):
-                batch = torch.from_numpy(np.stack(mels[i : i + 256])).to(self._encoder.device)
+            for i in range(0, len(starts), 256):  # mels are made per batch: memory stays flat
+                mels = []
+                for start in starts[i : i + 256]:
+                    window = samples[start : start + length].astype(np.float32) * np.float32(gain)
+                    window = np.pad(window, (0, max(0, length - len(window))))
+                    mels.append(self._mel(window)[:frames])
+                batch = torch.from_numpy(np.stack(mels)).to(self._encoder.device)
                 out.append(self._encoder(batch).cpu().numpy())
-        return np.concatenate(out).astype(np.float32)
+        return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 256), dtype=np.float32)
 
 
 def speaker_samples(audio: Audio, segments: Sequence[Segment], speaker: str) -> np.ndarray:
