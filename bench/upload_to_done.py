@@ -54,7 +54,10 @@ def bare_faster_whisper(
     return time.perf_counter() - started
 
 
-def upload_to_done(service, path: Path, run: int) -> float:
+def upload_to_done(service, path: Path, run: int) -> tuple[float, dict[str, float]]:
+    """Seconds from upload to the API saying done, and where they went: the upload (stored, probed,
+    enqueued), the worker's stages as it recorded them (storage's job_attempts), and the rest until
+    the API showed done (polled every 50 ms)."""
     with httpx.Client(
         base_url=service.url, headers={"Authorization": f"Bearer {service.key}"}, timeout=60
     ) as client:
@@ -65,6 +68,7 @@ def upload_to_done(service, path: Path, run: int) -> float:
                 files={"audio": (path.name, audio)},
                 data={"metadata": json.dumps({"external_id": f"bench-{run}-{time.time()}"})},
             )
+        uploaded = time.perf_counter() - started
         call_id = response.json()["id"]
         while True:
             call = client.get(f"/v1/calls/{call_id}").json()
@@ -73,7 +77,42 @@ def upload_to_done(service, path: Path, run: int) -> float:
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
     assert call["status"] == "done", call
-    return elapsed
+    stages = {"upload": uploaded, **worker_stages(service.data_dir, call_id)}
+    accounted = sum(v for k, v in stages.items() if "." not in k)
+    stages["until the API shows done"] = elapsed - accounted
+    return elapsed, stages
+
+
+STAGES = [
+    "upload",
+    "queue_wait",
+    "job_start",
+    "normalise",
+    "detect_language",
+    "transcribe",
+    "assign",
+    "voices",
+]
+STAGES += ["redact", "analyse", "save"]
+
+
+def order(stage: str) -> tuple[int, str]:
+    """Stages in the order a call meets them; parts right after their stage; the API's view last."""
+    main = stage.split(".")[0]
+    rank = STAGES.index(main) if main in STAGES else len(STAGES) + (2 if stage.startswith("until") else 1)
+    return rank, "" if main == stage else stage
+
+
+def worker_stages(data_dir: Path, call_id: str) -> dict[str, float]:
+    from api.services import open_database
+    from api.settings import load_settings
+    from storage.calls import list_attempts
+
+    db = open_database(load_settings(None, data_dir), migrate=False)
+    with db.session() as session:
+        timings = dict(list_attempts(session, call_id)[-1].timings)
+    db.dispose()
+    return timings
 
 
 def main() -> None:
@@ -91,13 +130,17 @@ def main() -> None:
         "bare (mixed)": [],
         "bare (per channel)": [],
     }
+    stages: dict[str, list[float]] = {}
     with (
         tempfile.TemporaryDirectory() as data,
         callrec_up(Path(data), {"CALLREC_TRANSCRIBE_MODEL": args.model}) as service,
     ):
         upload_to_done(service, args.file, -1)  # warm-up: first job pays page-ins
         for run in range(args.runs):
-            results["callrec upload->done"].append(upload_to_done(service, args.file, run))
+            elapsed, breakdown = upload_to_done(service, args.file, run)
+            results["callrec upload->done"].append(elapsed)
+            for stage, seconds in breakdown.items():
+                stages.setdefault(stage, []).append(seconds)
             results["bare (mixed)"].append(bare_faster_whisper(model_dir, args.file, False, settings))
             results["bare (per channel)"].append(bare_faster_whisper(model_dir, args.file, True, settings))
     print(f"file: {args.file.name}  model: {args.model} (cpu/int8)  runs: {args.runs}")
@@ -105,6 +148,10 @@ def main() -> None:
         print(
             f"{name:>22}: median {statistics.median(values):6.2f} s   runs: {', '.join(f'{v:.2f}' for v in values)}"
         )
+    print("where callrec's seconds went (median; indented parts are inside the stage above them):")
+    for stage, values in sorted(stages.items(), key=lambda item: order(item[0])):
+        label = f"  {stage}" if "." in stage else stage
+        print(f"  {label:<28} {statistics.median(values):6.3f} s")
     base = statistics.median(results["bare (per channel)"])
     mixed = statistics.median(results["bare (mixed)"])
     ours = statistics.median(results["callrec upload->done"])

@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +28,7 @@ from storage.database import Database
 from storage.objects import ObjectStore
 from storage.processed_calls import save_processed_call
 from storage.records import Call, CallStatus
+from storage.times import as_utc
 from storage.transcripts import load_transcript
 from storage.voices import StoredVoice, agent_voiceprints, finish_agent_sample, get_agent_sample, list_watches
 
@@ -92,10 +94,11 @@ class _Progress:
 def process_call(call_id: str) -> dict:
     """Read what the call needs, run the pipeline, save the outcome in one transaction."""
     context, job = current_context(), get_current_job()
+    timings = Timings(detail=dispatch_seconds(job))
     inputs, attempt_id = begin(context, call_id, job)
     if inputs is None:  # a duplicate delivery of a finished call: nothing to redo
         return {"call_id": call_id, "status": "done", "skipped": True}
-    report, timings = _Progress(context.db, call_id, job), Timings()
+    report = _Progress(context.db, call_id, job)
     try:
         audio = normalise(context, inputs.call, report, timings)
         history = partial(read_history, context, inputs.call)
@@ -107,15 +110,15 @@ def process_call(call_id: str) -> dict:
     with context.db.session() as session:
         outcome = save_processed_call(session, call_id, processed.record)
         timings.measure("save", started)
-        call_records.finish_attempt(session, attempt_id, outcome, None, timings.seconds)
+        call_records.finish_attempt(session, attempt_id, outcome, None, timings.reported)
     _record_metrics(job, outcome, timings, audio.duration)
     if processed.replaced_audio_key:  # the unredacted recording is not kept
         context.objects.delete(processed.replaced_audio_key)
     if job is not None:
-        job.meta.update({"stage": "done", "progress": 1.0, "timings": timings.seconds})
+        job.meta.update({"stage": "done", "progress": 1.0, "timings": timings.reported})
         job.save_meta()
-    log.info("call done", extra={"call_id": call_id, "timings": timings.seconds})
-    return {"call_id": call_id, "status": "done", "timings": timings.seconds}
+    log.info("call done", extra={"call_id": call_id, "timings": timings.reported})
+    return {"call_id": call_id, "status": "done", "timings": timings.reported}
 
 
 def begin(context: WorkerContext, call_id: str, job: Job | None) -> tuple[CallInputs | None, int]:
@@ -143,6 +146,17 @@ def begin(context: WorkerContext, call_id: str, job: Job | None) -> tuple[CallIn
     return inputs, attempt_id
 
 
+def dispatch_seconds(job: Job | None) -> dict[str, float]:
+    """From rq's own stamps: waiting in the queue, then from rq taking the job to its first line."""
+    if job is None or job.enqueued_at is None or job.started_at is None:
+        return {}
+    enqueued, started = (as_utc(moment) for moment in (job.enqueued_at, job.started_at))
+    return {
+        "queue_wait": round(max(0.0, (started - enqueued).total_seconds()), 3),
+        "job_start": round(max(0.0, (datetime.now(UTC) - started).total_seconds()), 3),
+    }
+
+
 def read_history(context: WorkerContext, call: Call, voices: Sequence[StoredVoice] | None) -> dict[str, int]:
     with context.db.session() as session:
         return caller_history(session, context.rules, call, context.settings.voice_match_threshold, voices)
@@ -153,7 +167,7 @@ def fail_undecodable(
 ) -> dict:
     with context.db.session() as session:
         call_records.mark_failed(session, call_id, reason)
-        call_records.finish_attempt(session, attempt_id, "failed", reason, timings.seconds)
+        call_records.finish_attempt(session, attempt_id, "failed", reason, timings.reported)
     _record_metrics(job, "failed", timings, 0.0)
     log.warning("call failed", extra={"call_id": call_id, "reason": reason})
     return {"call_id": call_id, "status": "failed", "error": reason}
@@ -203,7 +217,7 @@ def _record_metrics(job: Job | None, outcome: str, timings: Timings, audio_secon
         sum(timings.seconds.values()),
         {"queue": queue, "outcome": outcome},
     )
-    for stage, seconds in timings.seconds.items():
+    for stage, seconds in timings.reported.items():
         metrics.observe(job.connection, "callrec_stage_seconds", seconds, {"stage": stage})
     if audio_seconds:
         metrics.add(job.connection, "callrec_audio_seconds", audio_seconds, {"queue": queue})

@@ -46,10 +46,20 @@ class CallOptions:
 
 @dataclass
 class Timings:
-    seconds: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # the job's stages, one after another
+    # Parts of a stage ("transcribe.agent") and what came before the job ran ("queue_wait"): reported
+    # with the stages, never added to the job's own seconds.
+    detail: dict[str, float] = field(default_factory=dict)
 
     def measure(self, stage: str, started: float) -> None:
         self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+    def note(self, part: str, seconds: float) -> None:
+        self.detail[part] = round(self.detail.get(part, 0.0) + seconds, 3)
+
+    @property
+    def reported(self) -> dict[str, float]:
+        return {**self.seconds, **self.detail}
 
 
 def overall(stage: str, fraction: float) -> float:
@@ -237,7 +247,10 @@ def transcribe_audio(
         def on_progress(fraction: float, position: int = position) -> None:
             report("transcribe", overall("transcribe", (position + fraction) / len(channels)))
 
+        began = time.perf_counter()
         recognised = transcriber.transcribe(samples, languages[position], on_progress, options.vocabulary)
+        side = options.channel_roles[channel] if channel is not None else "mix"
+        timings.note(f"transcribe.{side}", time.perf_counter() - began)
         heard = drop_silent_segments(recognised, samples, audio.sample_rate)
         speech = SpeechRegions(speech_regions(samples, audio.sample_rate))
         timed = split_at_pauses(clip_words_to_speech(trim_repetition_loops(heard), speech))

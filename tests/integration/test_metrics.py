@@ -70,6 +70,14 @@ def test_metrics_after_a_real_call(admin_api, tiny_transcriber):
     assert done['callrec_job_seconds_bucket{outcome="done",queue="callrec-cpu",le="+Inf"}'] == 1
     assert done['callrec_job_seconds_sum{outcome="done",queue="callrec-cpu"}'] > 0
     assert done['callrec_stage_seconds_count{stage="transcribe"}'] == 1
+    # Where the seconds went, before the job and inside recognition, beside the job's own stages.
+    for part in ("queue_wait", "job_start", "transcribe.agent", "transcribe.customer"):
+        assert done[f'callrec_stage_seconds_count{{stage="{part}"}}'] == 1, part
+    assert done['callrec_stage_seconds_sum{stage="queue_wait"}'] > 0  # it waited while we scraped
+    per_side = sum(
+        done[f'callrec_stage_seconds_sum{{stage="transcribe.{side}"}}'] for side in ("agent", "customer")
+    )
+    assert 0 < per_side <= done['callrec_stage_seconds_sum{stage="transcribe"}'] + 0.01
     assert abs(done['callrec_audio_seconds_total{queue="callrec-cpu"}'] - 40.66) < 0.1  # the call's length
     assert done["callrec_search_seconds_count"] == 1
     flags = {k: v for k, v in done.items() if k.startswith("callrec_flags{")}
