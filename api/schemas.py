@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 from storage.flags import Flag
 from storage.records import Call
@@ -25,21 +26,22 @@ class AudioInfo(BaseModel):
     sample_rate: int
 
 
-class FlagOut(BaseModel):
-    id: int
-    call_id: str
-    rule_id: str
-    rule_version: int
-    category: str
-    severity: str
-    evidence: list[dict[str, Any]]
-    state: str
-    reviewed_by: str | None
-    reviewed_at: datetime | None
-    comment: str | None
-    created_at: datetime
-    assigned_to: str | None = None
-    withdrawn_reason: str | None = None
+def fields_of(record: type) -> dict[str, Any]:
+    """A storage record's fields as pydantic field definitions, so a response shape is built from the
+    record rather than copied field by field (a field added to the record reaches the API)."""
+    hints = get_type_hints(record)
+    return {
+        f.name: (hints[f.name], ... if f.default is dataclasses.MISSING else f.default)
+        for f in dataclasses.fields(record)
+    }
+
+
+def model_of(record: type, name: str, **overrides: Any) -> type[BaseModel]:
+    """A pydantic model with the record's fields (`overrides` adds descriptions or replaces fields)."""
+    return create_model(name, **{**fields_of(record), **overrides})
+
+
+class FlagOut(model_of(Flag, "FlagFields")):  # type: ignore[misc]
     # In the review queue: what the rule is about, and the call's facts.
     rule_description: str | None = None
     agent_id: str | None = None

@@ -22,7 +22,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -53,44 +52,16 @@ def reference_text(path: Path) -> dict[str, list[str]] | None:
 
 
 def child_pipeline(path: Path, model: str, device: str, language: str) -> dict:
-    from api.cli import speaker_models
-    from recorder.ingest import Ingestor
-    from recorder.metadata import CallMetadata
-    from recorder.queue import CallQueue
-    from recorder.settings import QueueSettings, RecorderSettings
-    from storage.database import Database
-    from storage.objects import open_object_store
+    from bench.worker_harness import worker_with_call
     from storage.transcripts import load_transcript
-    from transcribe.asr import Transcriber
-    from transcribe.jobs import WorkerContext, install_context, process_call
-    from transcribe.settings import TranscribeSettings
+    from transcribe.jobs import process_call
 
-    class NoQueue(CallQueue):
-        def __init__(self) -> None:
-            self.settings = QueueSettings()
-
-        def enqueue_call(self, call_id: str):  # type: ignore[no-untyped-def,override]
-            return None
-
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite:///{folder}/bench.db")
-        db.migrate()
-        objects = open_object_store(f"file://{folder}/objects")
-        settings = TranscribeSettings(model=model, device=device)
-        transcriber = Transcriber(settings)
-        context = WorkerContext(
-            db, objects, transcriber, settings, **speaker_models(settings, transcriber.device)
-        )
-        install_context(context)
-        ingestor = Ingestor(db, objects, NoQueue(), RecorderSettings())
-        with ingestor.spool(path.name) as spool:
-            spool.write(path.read_bytes())
-            call = ingestor.ingest(spool.finish(), CallMetadata(language=language)).call
+    with worker_with_call(path, model, language, device) as (context, call_id):
         started = time.perf_counter()
-        outcome = process_call(call.id)
+        outcome = process_call(call_id)
         wall = time.perf_counter() - started
-        with db.session() as session:
-            transcript = load_transcript(session, call.id)
+        with context.db.session() as session:
+            transcript = load_transcript(session, call_id)
     text = {
         role: " ".join(s.text for s in transcript.segments if s.role == role)
         for role in ("agent", "customer")

@@ -64,43 +64,19 @@ def make_call(folder: Path, minutes: float, layout: str) -> Path:
 
 
 def child(path: Path, model: str) -> dict:
-    from api.cli import speaker_models
-    from recorder.ingest import Ingestor
-    from recorder.metadata import CallMetadata
-    from recorder.queue import CallQueue
-    from recorder.settings import QueueSettings, RecorderSettings
-    from storage.database import Database
-    from storage.objects import open_object_store
-    from transcribe.asr import Transcriber
-    from transcribe.jobs import WorkerContext, install_context, process_call
-    from transcribe.settings import TranscribeSettings
+    import numpy as np
 
-    class NoQueue(CallQueue):
-        def __init__(self) -> None:
-            self.settings = QueueSettings()
+    from bench.worker_harness import worker_with_call
+    from transcribe.jobs import process_call
 
-        def enqueue_call(self, call_id: str):  # type: ignore[no-untyped-def,override]
-            return None
-
-    with tempfile.TemporaryDirectory() as folder:
-        db = Database(f"sqlite:///{folder}/bench.db")
-        db.migrate()
-        objects = open_object_store(f"file://{folder}/objects")
-        settings = TranscribeSettings(model=model)
-        transcriber = Transcriber(settings)
-        context = WorkerContext(db, objects, transcriber, settings, **speaker_models(settings, "cpu"))
-        install_context(context)
-        ingestor = Ingestor(db, objects, NoQueue(), RecorderSettings())
-        with ingestor.spool(path.name) as spool:
-            spool.write(path.read_bytes())
-            call = ingestor.ingest(spool.finish(), CallMetadata(language="en")).call
+    with worker_with_call(path, model, "en") as (context, call_id):
         # Warm the models on a short piece first, as a worker that has taken a job has.
-        context.transcriber.transcribe(__import__("numpy").zeros(16_000 * 5, dtype="float32"), "en")
+        context.transcriber.transcribe(np.zeros(16_000 * 5, dtype=np.float32), "en")
         baseline = rss_anon_mb()
         sampler = PeakSampler()
         sampler.start()
         started = time.perf_counter()
-        outcome = process_call(call.id)
+        outcome = process_call(call_id)
         wall = time.perf_counter() - started
         sampler.running = False
         sampler.join()

@@ -24,7 +24,7 @@ from storage.lifecycle import forget_customer
 from storage.retention import due
 
 from ..auth import actor, admin_only, origin, reviewer
-from ..schemas import ErrorOut, RowId
+from ..schemas import ErrorOut, RowId, model_of
 
 router = APIRouter(prefix="/v1", tags=["compliance"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
@@ -42,15 +42,7 @@ class HoldIn(BaseModel):
         return self
 
 
-class HoldOut(BaseModel):
-    id: int
-    call_id: str | None
-    customer_number: str | None
-    reason: str
-    created_by: str
-    created_at: datetime
-    released_by: str | None
-    released_at: datetime | None
+class HoldOut(model_of(holds.LegalHold, "HoldFields")):  # type: ignore[misc]
     active: bool
 
 
@@ -101,15 +93,8 @@ def forget(customer_number: str, request: Request, key: ApiKey = Depends(admin_o
     ).as_dict()
 
 
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    details: dict[str, Any]
-    origin: str
-    hash: str
+class AuditOut(model_of(audit.AuditEntry, "AuditFields")):  # type: ignore[misc]
+    """One entry of the audit chain, as stored."""
 
 
 @router.get("/audit", response_model=list[AuditOut], responses=ERRORS)

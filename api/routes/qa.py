@@ -4,8 +4,7 @@ comments at times in the call; agents see their own scores."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
@@ -15,6 +14,7 @@ from storage import calls as call_records
 from storage.api_keys import ApiKey
 from storage.qa import (
     Criterion,
+    Review,
     Scorecard,
     add_review,
     agent_reviews,
@@ -24,7 +24,7 @@ from storage.qa import (
 )
 
 from ..auth import actor, admin_only, ensure_visible, origin, qa_reviewer, reader
-from ..schemas import ErrorOut
+from ..schemas import ErrorOut, model_of
 
 router = APIRouter(prefix="/v1", tags=["qa"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
@@ -59,16 +59,11 @@ class ReviewIn(BaseModel):
     comments: list[CommentIn] = Field(default_factory=list, max_length=200)
 
 
-class ReviewOut(BaseModel):
-    id: int
-    call_id: str
-    scorecard_id: int
-    agent_id: str | None
-    reviewer: str
-    scores: dict[str, int]
-    score: float = Field(description="0-100, weighted")
-    comments: list[dict[str, Any]]
-    created_at: datetime
+_SCORE = (float, Field(description="0-100, weighted"))
+
+
+class ReviewOut(model_of(Review, "ReviewFields", score=_SCORE)):  # type: ignore[misc]
+    """A QA review, as stored."""
 
 
 def _card_out(card: Scorecard) -> ScorecardOut:
