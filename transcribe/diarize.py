@@ -227,9 +227,21 @@ def _centroid_similarity(embeddings: np.ndarray, labels: np.ndarray) -> float:
     return float(a @ b)
 
 
+# Clustering keeps every pair's distance (N^2): an hour of speech is 9,000 windows, 0.65 GB. Longer calls
+# cluster this many windows spread over the call, and every window joins the nearest cluster.
+MAX_CLUSTERED = 2000
+
+
 def cluster(embeddings: np.ndarray, min_speakers: int, max_speakers: int) -> np.ndarray:
     """Cluster labels 0..k-1 with k in [min_speakers, max_speakers]: the k whose clustering separates
     best (silhouette); one speaker when no split separates well enough."""
+    if len(embeddings) > MAX_CLUSTERED:
+        chosen = np.linspace(0, len(embeddings) - 1, MAX_CLUSTERED).round().astype(int)
+        labels = cluster(embeddings[chosen], min_speakers, max_speakers)
+        unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+        centroids = np.stack([unit[chosen][labels == k].mean(axis=0) for k in range(int(labels.max()) + 1)])
+        _, dense = np.unique(np.argmax(unit @ centroids.T, axis=1), return_inverse=True)
+        return dense
     if len(embeddings) < 3:
         return np.zeros(len(embeddings), dtype=int)
     from scipy.cluster.hierarchy import fcluster, linkage
