@@ -195,6 +195,10 @@ class TranscriptOut(BaseModel):
     speakers: list[SpeakerOut]
     segments: list[SegmentOut]
     overlaps: list[OverlapOut] = Field([], description="Stretches where two speakers talk at once")
+    partial: bool = Field(
+        False,
+        description="What has been heard so far of a long call still being transcribed (digits masked)",
+    )
 
 
 class MatchedWord(BaseModel):

@@ -75,6 +75,28 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     ]
 
 
+PARTIAL = "partial"  # transcript_source of what recognition has heard so far, while the call is processing
+
+
+def save_partial_transcript(session: Session, call_id: str, transcript: Transcript) -> bool:
+    """Publish a long call's transcript so far; never over a correction or import, nor once the call is
+    no longer processing (the final save replaces it). Returns whether it was saved."""
+    call = session.get(CallRow, call_id)
+    if call is None or call.status != "processing" or call.transcript_source in ("import", "correction"):
+        return False
+    save_transcript(session, call_id, transcript)
+    call.transcript_source = PARTIAL
+    return True
+
+
+def discard_partial_transcript(session: Session, call_id: str) -> None:
+    """A call that failed keeps no half transcript."""
+    call = session.get(CallRow, call_id)
+    if call is not None and call.transcript_source == PARTIAL:
+        session.execute(delete(SegmentRow).where(SegmentRow.call_id == call_id))
+        call.transcript_source = None
+
+
 def load_transcript(session: Session, call_id: str) -> Transcript:
     call = session.get(CallRow, call_id)
     if call is None:

@@ -151,7 +151,9 @@ class Transcriber:
         language: str,
         on_progress: Callable[[float], None] | None = None,
         vocabulary: Sequence[str] = (),
+        on_segment: Callable[[AsrSegment], None] | None = None,
     ) -> list[AsrSegment]:
+        """`on_segment` hears each segment, in the call's time, as soon as it is recognised."""
         model = self.model_for(language)
         if not model.is_multilingual and language != "en":
             raise ValueError(f"model {model.source.name} is English-only; it cannot transcribe {language!r}")
@@ -165,8 +167,12 @@ class Transcriber:
                 if on_progress:
                     on_progress(min(1.0, (first + fraction * (last - first)) / max(1, len(samples))))
 
-            piece = self._transcribe_piece(model, samples[first:last], language, progress, vocabulary)
-            results.extend(shifted(segment, offset) for segment in piece)
+            def heard(segment: AsrSegment, offset: float = offset) -> None:
+                results.append(shifted(segment, offset))
+                if on_segment:
+                    on_segment(results[-1])
+
+            self._transcribe_piece(model, samples[first:last], language, progress, vocabulary, heard)
         return results
 
     def _transcribe_piece(
@@ -176,7 +182,8 @@ class Transcriber:
         language: str,
         on_progress: Callable[[float], None] | None,
         vocabulary: Sequence[str],
-    ) -> list[AsrSegment]:
+        heard: Callable[[AsrSegment], None],
+    ) -> None:
         duration = len(samples) / SAMPLE_RATE
         # Temperature fallback samples at random: seeded, the same recording gives the same transcript.
         ctranslate2.set_random_seed(self.settings.decode_seed)
@@ -202,7 +209,6 @@ class Transcriber:
             )
         else:
             segments, _ = model.whisper.transcribe(samples, **options)
-        results = []
         for segment in segments:
             words = tuple(
                 Word(
@@ -217,7 +223,6 @@ class Transcriber:
             text = segment.text.strip()
             if any(ch.isalnum() for ch in text):  # skip punctuation-only segments ("." over noise)
                 start, end = round(float(segment.start), 3), round(float(segment.end), 3)
-                results.append(AsrSegment(start, end, text, words))
+                heard(AsrSegment(start, end, text, words))
             if on_progress and duration:
                 on_progress(min(1.0, segment.end / duration))
-        return results

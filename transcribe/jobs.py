@@ -27,13 +27,14 @@ from storage import metrics
 from storage.database import Database
 from storage.objects import ObjectStore
 from storage.processed_calls import save_processed_call
-from storage.records import Call, CallStatus
+from storage.records import Call, CallStatus, Transcript
 from storage.times import as_utc
-from storage.transcripts import load_transcript
+from storage.transcripts import discard_partial_transcript, load_transcript, save_partial_transcript
 from storage.voices import StoredVoice, agent_voiceprints, finish_agent_sample, get_agent_sample, list_watches
 
 from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
+from .partial import Publish, redact_partial
 from .pipeline import CallInputs, process
 from .reanalyse import caller_history
 from .recognition import Diarizer, Timings, overall
@@ -102,7 +103,7 @@ def process_call(call_id: str) -> dict:
     try:
         audio = normalise(context, inputs.call, report, timings)
         history = partial(read_history, context, inputs.call)
-        processed = process(audio, inputs, context, history, timings, report)
+        processed = process(audio, inputs, context, history, timings, report, publisher(context, inputs.call))
     except AudioDecodeError as exc:  # retrying cannot fix a recording ffmpeg cannot read
         return fail_undecodable(context, job, call_id, attempt_id, str(exc), timings)
     started = time.perf_counter()
@@ -157,6 +158,20 @@ def dispatch_seconds(job: Job | None) -> dict[str, float]:
     }
 
 
+def publisher(context: WorkerContext, call: Call) -> Publish | None:
+    """For a long call: where what has been heard so far goes, redacted, while the rest is recognised."""
+    after = context.settings.partial_after_s
+    if not after or call.duration < after or call.is_transcript_edited:
+        return None
+
+    def publish(transcript: Transcript) -> None:
+        shown = redact_partial(transcript, context.settings.redaction)
+        with context.db.session() as session:
+            save_partial_transcript(session, call.id, shown)
+
+    return publish
+
+
 def read_history(context: WorkerContext, call: Call, voices: Sequence[StoredVoice] | None) -> dict[str, int]:
     with context.db.session() as session:
         return caller_history(session, context.rules, call, context.settings.voice_match_threshold, voices)
@@ -166,6 +181,7 @@ def fail_undecodable(
     context: WorkerContext, job: Job | None, call_id: str, attempt_id: int, reason: str, timings: Timings
 ) -> dict:
     with context.db.session() as session:
+        discard_partial_transcript(session, call_id)
         call_records.mark_failed(session, call_id, reason)
         call_records.finish_attempt(session, attempt_id, "failed", reason, timings.reported)
     _record_metrics(job, "failed", timings, 0.0)
@@ -263,6 +279,7 @@ def on_job_failure(
     will_retry = bool(job.retries_left and job.retries_left > 0)
     try:
         with _context.db.session() as session:
+            discard_partial_transcript(session, call_id)  # a retry hears the call again from the start
             for attempt in call_records.list_attempts(session, call_id):
                 if attempt.outcome is None:
                     call_records.finish_attempt(session, attempt.id, "failed", reason)

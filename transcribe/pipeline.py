@@ -25,6 +25,7 @@ from storage.voices import StoredVoice, VoiceWatch
 from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio
+from .partial import Publish
 from .recognition import CallOptions, Diarizer, ProgressFn, Timings, overall, transcribe_audio
 from .redaction import redact_call
 from .rules.model import Rule
@@ -85,10 +86,12 @@ def process(
     history: HistoryLookup,
     timings: Timings,
     report: ProgressFn,
+    publish: Publish | None = None,
 ) -> Processed:
     call = inputs.call
+    options = call_options(engines, inputs)
     recognised = transcribe_audio(
-        audio, engines.transcriber, call_options(engines, inputs), timings, report, engines.diarizer
+        audio, engines.transcriber, options, timings, report, engines.diarizer, publish
     )
     # A kept correction decides who spoke when, and is what gets analysed.
     kept = inputs.kept_transcript

@@ -15,6 +15,7 @@ from .asr import AsrSegment, Transcriber
 from .assemble import ChannelResult, assemble_segments
 from .audio import Audio, blocks
 from .diarize import Diarization, speech_regions
+from .partial import PartialTranscript, Publish
 from .repetition import trim_repetition_loops
 from .speakers import assemble_mono, mono_roles
 
@@ -226,8 +227,10 @@ def transcribe_audio(
     timings: Timings,
     report: ProgressFn = lambda stage, progress: None,
     diarizer: Diarizer | None = None,
+    publish: Publish | None = None,
 ) -> Transcript:
-    """detect_language -> transcribe (per channel) -> assign speakers and roles (mono: diarize first)."""
+    """detect_language -> transcribe (per channel) -> assign speakers and roles (mono: diarize first).
+    `publish`, given on a long call, receives what has been heard so far (transcribe/partial.py)."""
     channels: list[tuple[int | None, np.ndarray]]
     if audio.is_stereo and not is_mono_in_stereo(audio):
         channels = [(index, samples) for index, samples in enumerate(audio.channels)]
@@ -242,20 +245,28 @@ def transcribe_audio(
 
     started = time.perf_counter()
     results = []
+    model = transcriber.model_for(languages[0]).label
+    partial = PartialTranscript(publish, options.channel_roles, audio.duration, model) if publish else None
     for position, (channel, samples) in enumerate(channels):
+        language, probability = identified[position]
+        if partial:
+            partial.start_side(channel, language, probability)
 
         def on_progress(fraction: float, position: int = position) -> None:
             report("transcribe", overall("transcribe", (position + fraction) / len(channels)))
 
         began = time.perf_counter()
-        recognised = transcriber.transcribe(samples, languages[position], on_progress, options.vocabulary)
+        recognised = transcriber.transcribe(
+            samples, languages[position], on_progress, options.vocabulary, partial.heard if partial else None
+        )
         side = options.channel_roles[channel] if channel is not None else "mix"
         timings.note(f"transcribe.{side}", time.perf_counter() - began)
         heard = drop_silent_segments(recognised, samples, audio.sample_rate)
         speech = SpeechRegions(speech_regions(samples, audio.sample_rate))
         timed = split_at_pauses(clip_words_to_speech(trim_repetition_loops(heard), speech))
-        language, probability = identified[position]
         results.append(ChannelResult(channel, extend_to_speech(timed, speech), language, probability))
+        if partial:
+            partial.finish_side(results[-1])
     timings.measure("transcribe", started)
     # The call's language is the one most of its words were heard in.
     words = {lang: 0 for lang in languages}

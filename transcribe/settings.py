@@ -28,6 +28,10 @@ class TranscribeSettings(BaseSettings):
     # Calls longer than this are recognised in pieces of at most this many seconds, cut at pauses, so
     # memory stays bounded on two-hour calls. 0: in one piece.
     chunk_s: float = 600.0
+    # Calls at least this long publish what has been heard so far while the rest is recognised
+    # (redacted, digits masked; transcribe/partial.py), so their first minutes are searchable early.
+    # 0: never.
+    partial_after_s: float = 120.0
     # Recognition decodes the speech regions Silero VAD finds, not fixed 30 s windows: on real calls
     # fixed windows skipped whole turns and stretched word times across the other side's speech
     # (bench/accuracy.py). Threshold, padding and the silence that ends a region are tunable here.

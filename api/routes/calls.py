@@ -21,7 +21,7 @@ from storage.api_keys import ApiKey
 from storage.calls import CallFilter
 from storage.flags import list_call_flags
 from storage.records import CallStatus
-from storage.transcripts import load_transcript
+from storage.transcripts import PARTIAL, load_transcript
 from transcribe.characteristics import METRICS
 from transcribe.formats import MEDIA_TYPES, render, to_json
 
@@ -284,8 +284,12 @@ def get_transcript(
     with services.db.session() as session:
         call = call_records.get_call(session, call_id)
         ensure_visible(request, key, call.agent_id)
-        if call.status != CallStatus.DONE:
+        # A long call being transcribed shows what has been heard so far (redacted), marked partial.
+        partial = call.status == CallStatus.PROCESSING and call.transcript_source == PARTIAL
+        if call.status != CallStatus.DONE and not partial:
             raise HTTPException(409, f"the transcript is not ready: the call is {call.status.value}")
+        if partial and original:
+            raise HTTPException(409, "the call is still being transcribed: no unredacted transcript yet")
         transcript = load_transcript(session, call_id)
     if original:
         kept = (call.redaction or {}).get("original_transcript_key")
@@ -295,7 +299,7 @@ def get_transcript(
         transcript = TranscriptIn.model_validate(document).to_transcript(model=document.get("model", ""))
     record_access(request, key, "call.transcript", call_id, {"format": format, "original": original})
     if format == "json":
-        return JSONResponse(to_json(transcript))
+        return JSONResponse(to_json(transcript) | ({"partial": True} if partial else {}))
     return PlainTextResponse(render(transcript, format, recording_id=call_id), media_type=MEDIA_TYPES[format])
 
 
