@@ -254,6 +254,20 @@ def test_a_call_still_processing_shows_its_stage_and_progress_live(server, brows
     with services.db.session() as session:
         call_records.set_progress(session, call_id, "diarizing", 0.6)
     wait_until(page, "document.querySelector('#live').innerText.includes('diarizing 60%')")
+    # A long call shows what has been heard so far while the rest is recognised.
+    from storage.records import Segment, Speaker, Transcript
+    from storage.transcripts import save_partial_transcript
+
+    heard = Transcript(
+        "en",
+        40.0,
+        (Speaker("S0", "agent", 0),),
+        (Segment(1.0, 3.0, "S0", "agent", 0, "Thanks for calling", ()),),
+    )
+    with services.db.session() as session:
+        assert save_partial_transcript(session, call_id, heard)
+    wait_until(page, "document.querySelector('#heard-so-far').innerText.includes('Thanks for calling')")
+    assert "Heard so far (1 segment)" in page.inner_text("#heard-so-far")
     shot(page, "08-progress")
     with services.db.session() as session:
         call_records.mark_done(session, call_id)

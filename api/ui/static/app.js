@@ -257,12 +257,25 @@ async function renderCall(callId) {
       h("span", { class: "chip" }, `language ${call.language || "?"}`), h("span", { class: "chip", id: "status" }, call.status)));
   if (call.status !== "done") {
     const live = h("p", { id: "live" }, call.status === "failed" ? `Failed: ${call.error || ""}` : progressBar(call));
-    main().replaceChildren(head, h("section", {}, h("h2", {}, "Processing"), live));
+    // A long call shows what has been heard so far (redacted, digits masked) while the rest is recognised.
+    const heard = h("section", { id: "heard-so-far", "aria-live": "polite" });
+    const showHeard = async (c) => {
+      if (c.status !== "processing" || c.transcript_source !== "partial") return;
+      const t = await api(`/v1/calls/${callId}/transcript`, { quiet: true });
+      heard.replaceChildren(h("h2", {}, `Heard so far (${t.segments.length} segment${t.segments.length === 1 ? "" : "s"})`),
+        ...t.segments.map((seg) => h("p", { class: "partial-turn", dir: isRtl(seg.text) ? "rtl" : "auto" },
+          h("span", { class: "small" }, `${clock(seg.start)} ${seg.role} `), seg.text)));
+    };
+    main().replaceChildren(head, h("section", {}, h("h2", {}, "Processing"), live), heard);
+    await showHeard(call);
     if (call.status !== "failed") {
       every(1000, async () => {
         const now = await api(`/v1/calls/${callId}`);
         if (now.status === "done") route();
-        else live.replaceChildren(now.status === "failed" ? `Failed: ${now.error || ""}` : progressBar(now));
+        else {
+          live.replaceChildren(now.status === "failed" ? `Failed: ${now.error || ""}` : progressBar(now));
+          await showHeard(now);
+        }
       });
     }
     return;
