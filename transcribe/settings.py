@@ -49,6 +49,9 @@ class TranscribeSettings(BaseSettings):
     # and per source (a tenant's PBX), e.g. {"pbx-acme": ["Acme", "FlexiSaver"]}.
     vocabulary: list[str] = []
     source_vocabulary: dict[str, list[str]] = {}
+    # A source whose calls are all in one language, e.g. {"pbx-haifa": "he"}: its calls skip language
+    # identification (as a call whose metadata states its language does).
+    source_languages: dict[str, str] = {}
     # Mono calls: "builtin" (offline: VAD + resemblyzer voiceprints + clustering), "pyannote" (needs
     # pyannote_pipeline), or "off" (one speaker, role other). Speaker count bounds per call.
     diarization: Literal["builtin", "pyannote", "off"] = "builtin"

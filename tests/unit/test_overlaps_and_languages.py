@@ -72,3 +72,38 @@ def test_long_calls_are_cut_into_pieces_at_a_pause():
     assert all((last - first) / SAMPLE_RATE <= 40 for first, last in bounds)
     assert 37.0 <= bounds[0][1] / SAMPLE_RATE <= 38.0 and 70.0 <= bounds[1][1] / SAMPLE_RATE <= 70.6
     assert chunk_bounds(speech, chunk_s=0) == [(0, len(speech))]
+
+
+def test_a_source_with_one_language_skips_identification_and_a_calls_own_language_wins():
+    from dataclasses import replace
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from storage.records import Call, CallStatus
+    from transcribe.pipeline import CallInputs, call_options
+    from transcribe.settings import TranscribeSettings
+
+    moment = datetime(2026, 12, 1, tzinfo=UTC)
+    call = Call(
+        "c1", CallStatus.PROCESSING, 0.0, None, None, "pbx-haifa", None, None, None, None, None,
+        ("agent", "customer"), None, {}, "k", "h", 1, "f.wav", "wav", 60.0, 2, 8000, None, None, 1,
+        moment, moment,
+    )  # fmt: skip
+    engines = SimpleNamespace(settings=TranscribeSettings(source_languages={"pbx-haifa": "he"}))
+    inputs = CallInputs(call, None, [], [])
+    assert call_options(engines, inputs).language == "he"  # type: ignore[arg-type]
+    stated = CallInputs(replace(call, language_hint="ar"), None, [], [])
+    assert call_options(engines, stated).language == "ar"  # type: ignore[arg-type]
+    other = CallInputs(replace(call, source="api"), None, [], [])
+    assert call_options(engines, other).language is None  # type: ignore[arg-type]
+
+    class Counting:  # stands in for the transcriber: what is tested is that it is never asked
+        calls = 0
+
+        def detect_language(self, samples, allowed):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            return "en", 0.9
+
+    silence = [np.zeros(16_000, dtype=np.float32)] * 2
+    assert channel_languages(Counting(), silence, call_options(engines, inputs)) == [("he", None)] * 2  # type: ignore[arg-type]
+    assert Counting.calls == 0  # no identification pass at all
