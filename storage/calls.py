@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
@@ -16,13 +16,6 @@ from .records import Call, CallStatus, NewCall
 from .tables import CallRow, FlagRow, JobAttemptRow, SegmentRow, utcnow
 from .times import as_utc
 from .webhooks import record_event
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything we store is UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def to_call(row: CallRow) -> Call:
@@ -37,7 +30,7 @@ def to_call(row: CallRow) -> Call:
         direction=row.direction,
         agent_id=row.agent_id,
         customer_number=row.customer_number,
-        started_at=_aware(row.started_at),
+        started_at=row.started_at,
         channel_roles=tuple(row.channel_roles or ()),
         language_hint=row.language_hint,
         extra=dict(row.extra or {}),
@@ -52,12 +45,12 @@ def to_call(row: CallRow) -> Call:
         language=row.language,
         model=row.model,
         attempts=row.attempts,
-        created_at=_aware(row.created_at) or utcnow(),
-        updated_at=_aware(row.updated_at) or utcnow(),
+        created_at=row.created_at or utcnow(),
+        updated_at=row.updated_at or utcnow(),
         characteristics=row.characteristics,
         transcript_source=row.transcript_source,
         transcript_edited_by=row.transcript_edited_by,
-        transcript_edited_at=_aware(row.transcript_edited_at),
+        transcript_edited_at=row.transcript_edited_at,
         redaction=row.redaction,
         original_audio_key=row.original_audio_key or "",
         listen_reason=row.listen_reason,

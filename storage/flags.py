@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
-from .calls import _aware
 from .errors import StorageError
 from .tables import CallRow, FlagRow, utcnow
 from .times import as_utc
@@ -80,9 +79,9 @@ def _to_flag(row: FlagRow) -> Flag:
         row.evidence,
         row.state,
         row.reviewed_by,
-        _aware(row.reviewed_at),
+        row.reviewed_at,
         row.comment,
-        _aware(row.created_at) or utcnow(),
+        row.created_at or utcnow(),
         row.assigned_to,
         row.withdrawn_reason,
     )
@@ -191,7 +190,7 @@ def list_flags(
     ranked = (case(SEVERITY_RANK, value=FlagRow.severity, else_=0).desc(), *newest)
     query = query.order_by(*(ranked if order == "severity" else newest)).limit(limit).offset(offset)
     return [
-        QueuedFlag(_to_flag(row), agent_id, customer_number, _aware(started_at))
+        QueuedFlag(_to_flag(row), agent_id, customer_number, started_at)
         for row, agent_id, customer_number, started_at in session.execute(query)
     ]
 

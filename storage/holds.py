@@ -4,7 +4,7 @@ deleted, by retention, by a customer's deletion request, or by hand."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -41,14 +41,10 @@ class LegalHold:
         return self.released_at is None
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _hold(row: LegalHoldRow) -> LegalHold:
     return LegalHold(
         row.id, row.call_id, row.customer_number, row.reason, row.created_by,
-        _aware(row.created_at), row.released_by, _aware(row.released_at),  # type: ignore[arg-type]
+        row.created_at, row.released_by, row.released_at,  # type: ignore[arg-type]
     )  # fmt: skip
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .calls import _aware
 from .errors import CallNotFound, StorageError
 from .tables import CallRow, QaReviewRow, ScorecardRow
 
@@ -59,7 +58,7 @@ def _scorecard(row: ScorecardRow) -> Scorecard:
 
 
 def _review(row: QaReviewRow) -> Review:
-    created = _aware(row.created_at)
+    created = row.created_at
     assert created is not None
     return Review(
         row.id, row.call_id, row.scorecard_id, row.agent_id, row.reviewer, dict(row.scores), row.score,

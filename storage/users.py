@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -51,14 +51,8 @@ class SignedIn:
     expires_at: datetime
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _user(row: UserRow) -> User:
-    return User(
-        row.id, row.username, row.role, row.display_name, row.active, _aware(row.created_at), row.agent_id
-    )
+    return User(row.id, row.username, row.role, row.display_name, row.active, row.created_at, row.agent_id)
 
 
 def _token_hash(token: str) -> str:
@@ -144,18 +138,18 @@ def start_session(session: Session, user_id: int, password: str, origin: str) ->
     )  # fmt: skip
     session.add(record)
     session.flush()
-    return SignedIn(_user(row), record.id, record.csrf_token, _aware(record.expires_at)), token
+    return SignedIn(_user(row), record.id, record.csrf_token, record.expires_at), token
 
 
 def session_for(session: Session, token: str) -> SignedIn | None:
     """The live session of an active user behind a cookie token, or None."""
     record = session.scalar(select(UserSessionRow).where(UserSessionRow.token_hash == _token_hash(token)))
-    if record is None or _aware(record.expires_at) <= utcnow():
+    if record is None or record.expires_at <= utcnow():
         return None
     row = session.get(UserRow, record.user_id)
     if row is None or not row.active:
         return None
-    return SignedIn(_user(row), record.id, record.csrf_token, _aware(record.expires_at))
+    return SignedIn(_user(row), record.id, record.csrf_token, record.expires_at)
 
 
 def sign_out(session: Session, token: str) -> None:

@@ -10,7 +10,6 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .calls import _aware
 from .errors import StorageError
 from .records import Call
 from .tables import AgentVoiceRow, CallRow, SpeakerVoiceRow, VoiceWatchRow, utcnow
@@ -242,9 +241,9 @@ def _to_watch(row: VoiceWatchRow) -> VoiceWatch:
         row.note,
         row.active,
         row.created_by,
-        _aware(row.created_at) or utcnow(),
+        row.created_at or utcnow(),
         row.ended_by,
-        _aware(row.ended_at),
+        row.ended_at,
     )
 
 

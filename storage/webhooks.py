@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -66,10 +66,6 @@ class DueDelivery:
     attempts: int
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def shown_url(url: str) -> str:
     """A URL as listed: credentials in it are never shown back."""
     parts = urlsplit(url)
@@ -85,7 +81,7 @@ def _webhook(row: WebhookRow, keyring: Keyring | None) -> Webhook:
         url = shown_url(unseal(keyring, row.url))
     except EncryptionError:
         url = "(sealed with a key this process does not hold)"
-    return Webhook(row.id, url, tuple(row.events), row.active, row.created_by, _aware(row.created_at))  # type: ignore[arg-type]
+    return Webhook(row.id, url, tuple(row.events), row.active, row.created_by, row.created_at)  # type: ignore[arg-type]
 
 
 def _delivery(row: WebhookDeliveryRow) -> Delivery:
@@ -96,11 +92,11 @@ def _delivery(row: WebhookDeliveryRow) -> Delivery:
         row.payload,
         row.state,
         row.attempts,
-        _aware(row.next_attempt_at),  # type: ignore[arg-type]
+        row.next_attempt_at,  # type: ignore[arg-type]
         row.last_status,
         row.last_error,
-        _aware(row.created_at),  # type: ignore[arg-type]
-        _aware(row.delivered_at),
+        row.created_at,  # type: ignore[arg-type]
+        row.delivered_at,
     )
 
 

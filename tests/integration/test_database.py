@@ -293,3 +293,19 @@ def test_migration_0007_rekeys_existing_segments_and_keeps_them_searchable(unmig
         assert seq == 3
         assert search(session, "again").results[0].call_id == "new-call"
     database.dispose()
+
+
+def test_timestamps_read_back_aware_in_utc_on_both_engines(db):
+    """storage.tables.UtcDateTime: a time stored with any zone reads back as the same moment in UTC
+    (SQLite keeps no zone at all), so no caller fixes zones by hand."""
+    from datetime import timezone
+
+    jerusalem = timezone(timedelta(hours=2))
+    moment = datetime(2026, 3, 1, 10, 30, tzinfo=jerusalem)
+    new = NewCall("api", "k", "h", 1, "f.wav", "wav", 1.0, 1, 8000, started_at=moment)
+    with db.session() as session:
+        created, _ = call_records.create_call(session, "tz-1", new)
+    with db.session() as session:
+        read = call_records.get_call(session, "tz-1")
+    assert read.started_at == moment and read.started_at.tzinfo == UTC
+    assert read.started_at.hour == 8 and read.created_at.tzinfo == UTC
