@@ -6,10 +6,53 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from recorder.errors import IngestError
-from recorder.queue import QueueUnavailable
+from recorder.errors import IngestError, QueueUnavailable
 from storage.database import DatabaseUnavailable
 from storage.errors import StorageError
+
+# Every domain error's code, and the status the API answers it with (the domain knows no HTTP).
+# An error whose code is missing here answers 500: tests/unit/test_error_table.py keeps it complete.
+STATUS = {
+    # storage
+    "storage_error": 500,
+    "call_not_found": 404,
+    "object_not_found": 404,
+    "object_store_unavailable": 503,
+    "checksum_mismatch": 422,
+    "invalid_object_key": 400,
+    "invalid_query": 400,
+    "search_too_costly": 422,
+    "invalid_user": 422,
+    "invalid_team": 422,
+    "not_found": 404,
+    "flag_not_found": 404,
+    "encryption_error": 500,
+    "legal_hold": 409,
+    "voice_not_found": 404,
+    "already_watched": 409,
+    "invalid_review": 422,
+    "audit_key_missing": 500,
+    "audit_chain_broken": 500,
+    # recorder
+    "ingest_error": 400,
+    "empty_file": 400,
+    "file_too_large": 413,
+    "unsupported_audio": 415,
+    "audio_too_long": 422,
+    "invalid_metadata": 422,
+    "missing_audio": 422,
+    "bad_signature": 403,
+    "recording_url_refused": 422,
+    "recording_unavailable": 502,
+    "webhook_target_refused": 422,
+    "queue_unavailable": 503,
+    # api
+    "malformed_upload": 400,
+}
+
+
+def status_of(exc: StorageError | IngestError | QueueUnavailable) -> int:
+    return STATUS.get(exc.code, 500)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -18,11 +61,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IngestError)
     async def ingest_error(request: Request, exc: IngestError) -> JSONResponse:
-        return reply(exc.code, str(exc), exc.status)
+        return reply(exc.code, str(exc), status_of(exc))
 
     @app.exception_handler(StorageError)
     async def storage_error(request: Request, exc: StorageError) -> JSONResponse:
-        return reply(exc.code, str(exc), exc.status)
+        return reply(exc.code, str(exc), status_of(exc))
 
     @app.exception_handler(DatabaseUnavailable)
     async def database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
@@ -31,7 +74,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(QueueUnavailable)
     async def queue_unavailable(request: Request, exc: QueueUnavailable) -> JSONResponse:
-        return reply(exc.code, str(exc), exc.status)
+        return reply(exc.code, str(exc), status_of(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

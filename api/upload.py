@@ -19,7 +19,6 @@ MAX_FIELDS = 8
 
 class MalformedUpload(IngestError):
     code = "malformed_upload"
-    status = 400
 
 
 @dataclass

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import ManifestError
+
 FIELDS = ("external_id", "source", "direction", "agent_id", "customer_number", "started_at", "language")
-
-
-class ManifestError(ValueError):
-    """The manifest cannot be used as a whole (no file column, unreadable)."""
 
 
 @dataclass(frozen=True, slots=True)

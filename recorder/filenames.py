@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .errors import FilenamePatternError
+
 FREEPBX = "freepbx"
 _FIELD = re.compile(r"\{([A-Za-z_.*][A-Za-z0-9_.]*)\}")
 _FIELD_PATTERNS = {
@@ -41,10 +43,6 @@ _FREEPBX = re.compile(
 )
 _FREEPBX_INBOUND_GROUPS = {"in": "did", "q": "queue", "rg": "ring_group"}
 _FREEPBX_OUTBOUND = {"out", "external", "force", "ondemand"}
-
-
-class FilenamePatternError(ValueError):
-    """The configured file-name template is not usable."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from rq.job import Job, JobStatus
 from storage import calls as call_records
 from storage.database import Database
 
+from .errors import QueueUnavailable
 from .settings import QueueSettings
 
 GPU_QUEUE = "callrec-gpu"
@@ -27,11 +28,6 @@ ON_FAILURE = "transcribe.jobs.on_job_failure"
 LIVE_JOB_STATES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 log = logging.getLogger(__name__)
-
-
-class QueueUnavailable(Exception):
-    code = "queue_unavailable"
-    status = 503
 
 
 class CallQueue:

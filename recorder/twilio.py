@@ -19,30 +19,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import IngestError
+from .errors import BadSignature, RecordingUnavailable, RecordingUrlRefused
 from .ingest import Spool
 
 URL_METADATA = ("direction", "agent_id", "customer_number", "language")
 # Dual-channel recordings of <Dial record="record-from-answer-dual">: the parent call (the caller) on
 # channel 0, the dialled party on channel 1.
 DUAL_ROLES = {"inbound": ["customer", "agent"], "outbound": ["agent", "customer"]}
-
-
-class BadSignature(IngestError):
-    code = "bad_signature"
-    status = 403
-
-
-class RecordingUrlRefused(IngestError):
-    code = "recording_url_refused"
-    status = 422
-
-
-class RecordingUnavailable(IngestError):
-    """The recording host did not give us the audio; Twilio (or an operator) may deliver again."""
-
-    code = "recording_unavailable"
-    status = 502
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, str | list[str]]) -> str:

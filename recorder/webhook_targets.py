@@ -13,13 +13,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from .errors import InvalidMetadata
+from .errors import WebhookTargetRefused
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class WebhookTargetRefused(InvalidMetadata):
-    code = "webhook_target_refused"
 
 
 @dataclass(frozen=True, slots=True)

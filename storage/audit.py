@@ -24,22 +24,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from .errors import StorageError
+from .errors import AuditChainBroken, AuditKeyMissing
 from .tables import AuditHeadRow, AuditMaintenanceRow, AuditRow, utcnow
 from .times import as_utc
 
 GENESIS = "0" * 64
 PLAIN, KEYED = "sha256", "hmac-sha256"
-
-
-class AuditKeyMissing(StorageError):
-    code = "audit_key_missing"
-    status = 500
-
-
-class AuditChainBroken(StorageError):
-    code = "audit_chain_broken"
-    status = 500
 
 
 @dataclass(frozen=True, slots=True)

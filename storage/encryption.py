@@ -25,16 +25,11 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .errors import StorageError
+from .errors import EncryptionError
 
 MAGIC = b"CRENC1\n"
 CHUNK = 64 * 1024
 TAG = 16
-
-
-class EncryptionError(StorageError):
-    code = "encryption_error"
-    status = 500
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
-from .errors import StorageError
+from .errors import FlagNotFound
 from .tables import CallRow, FlagRow, utcnow
 from .times import as_utc
 from .webhooks import record_event
@@ -19,11 +19,6 @@ STATES = ("open", "confirmed", "dismissed")  # what a reviewer may set
 WITHDRAWN = "withdrawn"  # set by analysis only: the rule no longer holds
 # Flags that count (the calls filter, the dashboard): neither dismissed nor withdrawn.
 NOT_COUNTED = ("dismissed", WITHDRAWN)
-
-
-class FlagNotFound(StorageError):
-    code = "flag_not_found"
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,20 +9,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from .errors import StorageError
+from .errors import CallOnHold, HoldNotFound
 from .tables import CallRow, LegalHoldRow, utcnow
-
-
-class HoldNotFound(StorageError):
-    code = "not_found"
-    status = 404
-
-
-class CallOnHold(StorageError):
-    """A deletion was refused because a legal hold covers the call."""
-
-    code = "legal_hold"
-    status = 409
 
 
 @dataclass(frozen=True, slots=True)

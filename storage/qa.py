@@ -10,18 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import CallNotFound, StorageError
+from .errors import CallNotFound, QaError, ScorecardNotFound
 from .tables import CallRow, QaReviewRow, ScorecardRow
-
-
-class QaError(StorageError):
-    code = "invalid_review"
-    status = 422
-
-
-class ScorecardNotFound(StorageError):
-    code = "not_found"
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,18 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .errors import StorageError
+from .errors import TeamError, TeamNotFound
 from .tables import TeamAgentRow, TeamManagerRow, TeamRow, UserRow
-
-
-class TeamError(StorageError):
-    code = "invalid_team"
-    status = 422
-
-
-class TeamNotFound(StorageError):
-    code = "not_found"
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

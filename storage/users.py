@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from .errors import StorageError
+from .errors import UserError
 from .tables import UserRow, UserSessionRow, utcnow
 
 # Roles a person can hold; telephony is for machines (API keys) only. What managers and agents see
@@ -25,11 +25,6 @@ from .tables import UserRow, UserSessionRow, utcnow
 USER_ROLES = ("admin", "compliance", "manager", "agent")
 SESSION_HOURS = 12
 _hasher = PasswordHasher()
-
-
-class UserError(StorageError):
-    code = "invalid_user"
-    status = 422
 
 
 @dataclass(frozen=True, slots=True)

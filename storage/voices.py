@@ -10,22 +10,12 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from .errors import StorageError
+from .errors import AlreadyWatched, VoiceNotFound
 from .records import Call
 from .tables import AgentVoiceRow, CallRow, SpeakerVoiceRow, VoiceWatchRow, utcnow
 from .times import as_utc
 
 CUSTOMER_ROLES = ("customer", "other")
-
-
-class VoiceNotFound(StorageError):
-    code = "voice_not_found"
-    status = 404
-
-
-class AlreadyWatched(StorageError):
-    code = "already_watched"
-    status = 409
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,16 +17,11 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from .encryption import EncryptionError, Keyring
-from .errors import StorageError
+from .errors import WebhookNotFound
 from .sealed import seal, unseal
 from .tables import WebhookDeliveryRow, WebhookRow, utcnow
 
 EVENTS = ("call.done", "call.failed", "flag.raised")
-
-
-class WebhookNotFound(StorageError):
-    code = "not_found"
-    status = 404
 
 
 @dataclass(frozen=True, slots=True)

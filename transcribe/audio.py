@@ -13,15 +13,13 @@ from pathlib import Path
 import ffmpeg
 import numpy as np
 
+from .errors import AudioDecodeError
+
 SAMPLE_RATE = 16_000  # what Whisper expects
 READ_BYTES = 1 << 20
 # Steps that read a whole channel go through it a minute at a time, so their working memory does not
 # grow with the call's length.
 BLOCK = 60 * SAMPLE_RATE
-
-
-class AudioDecodeError(Exception):
-    """The recording cannot be decoded; retrying will not help."""
 
 
 @dataclass(frozen=True, slots=True)

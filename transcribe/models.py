@@ -17,15 +17,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from .errors import ModelUnavailable
+
 log = logging.getLogger(__name__)
 
 BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 BASE_SUPPORT_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 PACKAGED_MODELS = ("base", "tiny.en")
-
-
-class ModelUnavailable(Exception):
-    """The configured model cannot be loaded here."""
 
 
 @dataclass(frozen=True, slots=True)

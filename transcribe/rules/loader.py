@@ -10,6 +10,7 @@ import yaml
 from storage.text import normalize
 
 from ..characteristics import METRICS
+from ..errors import RuleError
 from .model import (
     CATEGORIES,
     METADATA_FIELDS,
@@ -28,10 +29,6 @@ from .model import (
 )
 
 BUILTIN_PACKS = Path(__file__).parent / "packs"
-
-
-class RuleError(Exception):
-    """A rule file that cannot be used; the message says where and why."""
 
 
 class _LineLoader(yaml.SafeLoader):
