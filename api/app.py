@@ -21,7 +21,7 @@ from .routes import (
     teams,
     telephony,
     transcripts,
-    voices,
+    watchlist,
     webhooks,
 )
 from .security_headers import SecurityHeaders
@@ -53,7 +53,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(search.router)
     app.include_router(transcripts.router)
     app.include_router(flags.router)
-    app.include_router(voices.router)
+    app.include_router(watchlist.router)
     app.include_router(telephony.router)
     app.include_router(webhooks.router)
     app.include_router(compliance.router)

@@ -12,8 +12,8 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from recorder.backfill import read_manifest
-from recorder.delivery import find_call, post_call
 from recorder.sidecars import merge_metadata
+from recorder.upload_client import find_call, post_call
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a", ".aac", ".gsm", ".webm", ".mp4"}
 

@@ -185,7 +185,7 @@ def load_models(model: str):  # type: ignore[no-untyped-def]
     from transcribe.asr import Transcriber
     from transcribe.diarize import BuiltinDiarizer
     from transcribe.settings import TranscribeSettings
-    from transcribe.voices import VoiceEncoder
+    from transcribe.voiceprints import VoiceEncoder
 
     transcriber = Transcriber(TranscribeSettings(model=model))
     loaded = transcriber.default

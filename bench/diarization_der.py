@@ -22,8 +22,8 @@ from pyannote.metrics.identification import IdentificationErrorRate  # noqa: E40
 
 from transcribe.audio import load_audio  # noqa: E402
 from transcribe.diarize import BuiltinDiarizer, Diarization  # noqa: E402
-from transcribe.speakers import mono_roles  # noqa: E402
-from transcribe.voices import VoiceEncoder  # noqa: E402
+from transcribe.roles import mono_roles  # noqa: E402
+from transcribe.voiceprints import VoiceEncoder  # noqa: E402
 
 CALLS = ROOT / "tests" / "fixtures" / "calls"
 FILES = [

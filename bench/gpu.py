@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from transcribe.audio import SAMPLE_RATE, Audio, load_audio  # noqa: E402
-from transcribe.models import choose_device, resolve_model  # noqa: E402
 from transcribe.settings import TranscribeSettings  # noqa: E402
+from transcribe.weights import choose_device, resolve_model  # noqa: E402
 
 CALLS = Path(__file__).resolve().parents[1] / "tests/fixtures/calls"
 
@@ -105,7 +105,7 @@ def transcription(
 
 def diarization(samples: np.ndarray, device: str) -> None:
     from transcribe.diarize import BuiltinDiarizer
-    from transcribe.voices import VoiceEncoder
+    from transcribe.voiceprints import VoiceEncoder
 
     diarizer = BuiltinDiarizer(VoiceEncoder(device))
     started = time.perf_counter()

@@ -79,8 +79,8 @@ def child_bare(path: Path, model: str, device: str, language: str) -> dict:
 
     from transcribe.asr import choose_device
     from transcribe.audio import load_audio
-    from transcribe.models import resolve_model
     from transcribe.settings import TranscribeSettings
+    from transcribe.weights import resolve_model
 
     settings = TranscribeSettings(model=model, device=device)
     device_name, compute_type = choose_device(settings.device, settings.compute_type)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from storage.records import Segment, Speaker, Transcript, Word  # noqa: E402
-from transcribe.pii import find_pii  # noqa: E402
+from transcribe.redact.pii import find_pii  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "pii" / "labelled.json"
 # Written after the detector was tuned on labelled.json and not tuned on since: the honest figure.

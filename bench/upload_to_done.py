@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import callrec_up  # noqa: E402
 from transcribe.audio import load_audio  # noqa: E402
-from transcribe.models import packaged_model_dir  # noqa: E402
 from transcribe.settings import TranscribeSettings  # noqa: E402
+from transcribe.weights import packaged_model_dir  # noqa: E402
 
 
 def bare_faster_whisper(

@@ -12,7 +12,6 @@ from pathlib import Path
 @contextmanager
 def worker_with_call(path: Path, model: str, language: str, device: str = "cpu") -> Iterator[tuple]:
     """Yields (WorkerContext, call id); the context is installed as the worker's."""
-    from api.cli import speaker_models
     from recorder.ingest import Ingestor
     from recorder.metadata import CallMetadata
     from recorder.queue import CallQueue
@@ -22,6 +21,7 @@ def worker_with_call(path: Path, model: str, language: str, device: str = "cpu")
     from transcribe.asr import Transcriber
     from transcribe.jobs import WorkerContext, install_context
     from transcribe.settings import TranscribeSettings
+    from transcribe.worker import speaker_models
 
     class NoQueue(CallQueue):  # the benchmark runs the job itself, in this process
         def __init__(self) -> None:

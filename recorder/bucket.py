@@ -27,11 +27,11 @@ from storage.objects import ListedObject, validate_key
 
 from .errors import IngestError, InvalidMetadata
 from .filenames import FilenamePattern
+from .folder_watch import AUDIO_SUFFIXES, WatchOutcome
 from .ingest import Ingestor
 from .metadata import CallMetadata
 from .settings import WatchSettings
 from .sidecars import merge_metadata
-from .watch import AUDIO_SUFFIXES, WatchOutcome
 
 INCOMING = "incoming/"
 REFUSED = "incoming-failed/"

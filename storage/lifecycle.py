@@ -19,7 +19,7 @@ from .holds import ensure_not_held, held_call_ids
 from .objects import ObjectStore
 from .records import Call
 from .tables import CallRow, WebhookDeliveryRow, utcnow
-from .voices import delete_voices
+from .voiceprints import delete_voices
 
 
 def call_objects(objects: ObjectStore, call: Call) -> list[str]:

@@ -15,7 +15,7 @@ from .database import Session
 from .flags import RaisedFlag, save_characteristics, save_flags
 from .records import CallStatus, Transcript
 from .transcripts import save_transcript
-from .voices import StoredVoice, save_voices
+from .voiceprints import StoredVoice, save_voices
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,7 +210,7 @@ def base_transcriber(model_cache: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def voice_encoder():  # type: ignore[no-untyped-def]
-    from transcribe.voices import VoiceEncoder
+    from transcribe.voiceprints import VoiceEncoder
 
     return VoiceEncoder("cpu")
 

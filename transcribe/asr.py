@@ -15,8 +15,8 @@ from faster_whisper.vad import VadOptions
 from storage.records import Word
 
 from .audio import SAMPLE_RATE
-from .models import ModelSource, choose_device, configure_privacy, resolve_model
 from .settings import TranscribeSettings
+from .weights import ModelSource, choose_device, configure_privacy, resolve_model
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from storage.records import Role, Segment, Speaker
 
 from .asr import AsrSegment
+from .roles import role_of_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,10 +17,6 @@ class ChannelResult:
     segments: tuple[AsrSegment, ...]
     language: str | None = None
     language_probability: float | None = None  # None: the language was given, not identified
-
-
-def role_of_channel(channel: int, channel_roles: Sequence[str]) -> str:
-    return channel_roles[channel] if channel < len(channel_roles) else Role.OTHER.value
 
 
 def assemble_segments(

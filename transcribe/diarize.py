@@ -17,7 +17,7 @@ from storage.records import Segment
 
 from .audio import SAMPLE_RATE as SAMPLE_RATE_HZ
 from .audio import Audio
-from .voices import speaker_samples
+from .voiceprints import speaker_samples
 
 WINDOW_S = 1.6  # resemblyzer's partial utterance
 STEP_S = 0.4
@@ -88,7 +88,7 @@ class BuiltinDiarizer:
     method = "builtin"
 
     def __init__(self, encoder) -> None:  # type: ignore[no-untyped-def]
-        self.encoder = encoder  # transcribe.voices.VoiceEncoder, shared with the voiceprints
+        self.encoder = encoder  # transcribe.voiceprints.VoiceEncoder, shared with the voiceprints
 
     def __call__(self, audio: Audio, min_speakers: int = 1, max_speakers: int = 3) -> Diarization:
         samples, rate = audio.mix(), audio.sample_rate
@@ -176,7 +176,7 @@ def label_runs(frame_label: np.ndarray) -> list[tuple[int, int, int]]:
 
 
 def speaker_voiceprints(encoder, audio: Audio, turns: tuple[Turn, ...]) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
-    """Each speaker's voiceprint taken exactly as transcribe.voices takes it for stored calls, so an agent
+    """Each speaker's voiceprint taken exactly as transcribe.voiceprints takes it for stored calls, so an agent
     enrolled from stereo calls compares like with like (overlapped speech left out)."""
     as_segments = [Segment(t.start, t.end, t.speaker, "", None, "") for t in turns]
     prints = {}

@@ -14,7 +14,7 @@ import numpy as np
 
 from .audio import Audio
 from .diarize import Diarization, Turn, speaker_voiceprints
-from .models import ModelUnavailable, configure_privacy
+from .weights import ModelUnavailable, configure_privacy
 
 
 class PyannoteDiarizer:
@@ -27,7 +27,7 @@ class PyannoteDiarizer:
         token: str | None = None,
         device: str = "cpu",
         cache_dir: Path | None = None,
-        encoder=None,  # type: ignore[no-untyped-def]  # transcribe.voices.VoiceEncoder, for agent matching
+        encoder=None,  # type: ignore[no-untyped-def]  # transcribe.voiceprints.VoiceEncoder, for agent matching
     ) -> None:
         configure_privacy(hub_enabled)
         import torch

@@ -24,13 +24,15 @@ from rq.timeouts import JobTimeoutException
 
 from storage import calls as call_records
 from storage import metrics
+from storage.agent_samples import finish_agent_sample, get_agent_sample
 from storage.database import Database
 from storage.objects import ObjectStore
 from storage.processed_calls import save_processed_call
 from storage.records import Call, CallStatus, Transcript
 from storage.times import as_utc
 from storage.transcripts import discard_partial_transcript, load_transcript, save_partial_transcript
-from storage.voices import StoredVoice, agent_voiceprints, finish_agent_sample, get_agent_sample, list_watches
+from storage.voiceprints import StoredVoice, agent_voiceprints
+from storage.watchlist import list_watches
 
 from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
@@ -41,7 +43,7 @@ from .recognition import Diarizer, Timings, overall
 from .rules.loader import load_rules
 from .rules.model import Rule
 from .settings import TranscribeSettings
-from .voices import VoiceEncoder
+from .voiceprints import VoiceEncoder
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1.0

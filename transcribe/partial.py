@@ -18,7 +18,7 @@ from storage.records import Transcript, Word
 
 from .asr import AsrSegment
 from .assemble import ChannelResult, assemble_segments
-from .pii import find_pii, redact
+from .redact.pii import find_pii, redact
 
 PUBLISH_EVERY_S = 5.0  # wall-clock seconds between publications
 HOLD_BACK_S = 15.0  # call seconds at the end of what was heard that are not published yet

@@ -20,17 +20,18 @@ import numpy as np
 from storage.objects import ObjectStore
 from storage.processed_calls import ProcessedCall, RedactionRecord
 from storage.records import Call, Transcript
-from storage.voices import StoredVoice, VoiceWatch
+from storage.voiceprints import StoredVoice
+from storage.watchlist import VoiceWatch
 
 from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio
 from .partial import Publish
 from .recognition import CallOptions, Diarizer, ProgressFn, Timings, overall, transcribe_audio
-from .redaction import redact_call
+from .redact.call import redact_call
 from .rules.model import Rule
 from .settings import TranscribeSettings
-from .voices import VoiceEncoder, voiceprints
+from .voiceprints import VoiceEncoder, voiceprints
 from .watchlist import RULE_ID as WATCHLIST_RULE_ID
 from .watchlist import watchlist_flag
 

@@ -11,7 +11,7 @@ from storage.flags import save_characteristics, save_flags
 from storage.processed_calls import save_processed_call
 from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript
-from storage.voices import StoredVoice, voice_history
+from storage.voiceprints import StoredVoice, voice_history
 
 from .analyse import assess, call_metadata, history_facts
 from .characteristics import measure

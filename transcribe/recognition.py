@@ -17,7 +17,8 @@ from .audio import Audio, blocks
 from .diarize import Diarization, speech_regions
 from .partial import PartialTranscript, Publish
 from .repetition import trim_repetition_loops
-from .speakers import assemble_mono, mono_roles
+from .roles import mono_roles
+from .speakers import assemble_mono
 
 Diarizer = Callable[[Audio, int, int], Diarization]
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from storage.flags import RaisedFlag
 from storage.records import Transcript
-from storage.voices import StoredVoice, VoiceWatch
+from storage.voiceprints import StoredVoice
+from storage.watchlist import VoiceWatch
 
-from .voices import similarity
+from .voiceprints import similarity
 
 RULE_ID = "voice-watchlist"
 RULE_VERSION = 1

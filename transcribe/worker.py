@@ -18,7 +18,9 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 
+from .errors import ModelUnavailable
 from .jobs import WorkerContext, install_context
+from .settings import TranscribeSettings
 
 log = logging.getLogger(__name__)
 
@@ -86,3 +88,30 @@ def _schedule_forever(scheduler: RQScheduler, stop: threading.Event) -> None:
                 scheduler.enqueue_scheduled_jobs()
         except RedisError:
             log.warning("scheduler pass failed; retrying", exc_info=True)
+
+
+def speaker_models(settings: TranscribeSettings, device: str) -> dict:
+    """The voice encoder (voiceprints) and the mono diarizer the settings ask for, loaded once per worker
+    (ModelUnavailable: they cannot be loaded here)."""
+    from .diarize import BuiltinDiarizer
+    from .recognition import Diarizer
+    from .voiceprints import VoiceEncoder
+
+    encoder = VoiceEncoder(device) if settings.voiceprints or settings.diarization != "off" else None
+    diarizer: Diarizer | None = None
+    if settings.diarization == "builtin":
+        diarizer = BuiltinDiarizer(encoder)
+    elif settings.diarization == "pyannote":
+        from .diarize_pyannote import PyannoteDiarizer
+
+        if not settings.pyannote_pipeline:
+            raise ModelUnavailable("diarization=pyannote needs CALLREC_TRANSCRIBE_PYANNOTE_PIPELINE")
+        diarizer = PyannoteDiarizer(
+            settings.pyannote_pipeline,
+            settings.hub_enabled,
+            settings.hf_token.get_secret_value() if settings.hf_token else None,
+            device,
+            settings.cache_dir / "pyannote",
+            encoder,
+        )
+    return {"voices": encoder if settings.voiceprints else None, "diarizer": diarizer}

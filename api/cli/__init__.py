@@ -6,14 +6,14 @@ import os
 
 import typer
 
-from .common import app, speaker_models
+from .common import app
 
 # Importing the command modules registers their commands, in this order in `callrec --help`.
 # isort: off
 from . import serve, ingest, offline, search, rules, admin, compliance  # noqa: F401,E402
 # isort: on
 
-__all__ = ["app", "main", "speaker_models"]
+__all__ = ["app", "main"]
 
 
 def main() -> None:

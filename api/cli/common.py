@@ -12,7 +12,7 @@ from ..ingest_client import IngestOutcome
 from ..settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from transcribe.settings import TranscribeSettings
+    pass
 
 app = typer.Typer(
     help="callrec: call recording, transcription and search.",
@@ -57,32 +57,6 @@ def _database(settings: Settings, migrate: bool = True):  # type: ignore[no-unty
     from ..services import open_database
 
     return open_database(settings, migrate)
-
-
-def speaker_models(settings: TranscribeSettings, device: str) -> dict:
-    """The voice encoder (voiceprints) and the mono diarizer the settings ask for, loaded once."""
-    from transcribe.diarize import BuiltinDiarizer
-    from transcribe.recognition import Diarizer
-    from transcribe.voices import VoiceEncoder
-
-    encoder = VoiceEncoder(device) if settings.voiceprints or settings.diarization != "off" else None
-    diarizer: Diarizer | None = None
-    if settings.diarization == "builtin":
-        diarizer = BuiltinDiarizer(encoder)
-    elif settings.diarization == "pyannote":
-        from transcribe.diarize_pyannote import PyannoteDiarizer
-
-        if not settings.pyannote_pipeline:
-            raise typer.BadParameter("diarization=pyannote needs CALLREC_TRANSCRIBE_PYANNOTE_PIPELINE")
-        diarizer = PyannoteDiarizer(
-            settings.pyannote_pipeline,
-            settings.hub_enabled,
-            settings.hf_token.get_secret_value() if settings.hf_token else None,
-            device,
-            settings.cache_dir / "pyannote",
-            encoder,
-        )
-    return {"voices": encoder if settings.voiceprints else None, "diarizer": diarizer}
 
 
 def server_and_key(config: Path | None, url: str | None, key: str | None) -> tuple[str, str]:

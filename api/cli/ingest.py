@@ -100,8 +100,8 @@ def recorder_watch(
 
     import httpx
 
-    from recorder.delivery import post_call
-    from recorder.watch import FolderWatcher, WatchOutcome
+    from recorder.folder_watch import FolderWatcher, WatchOutcome
+    from recorder.upload_client import post_call
 
     from ..logs import configure_logging
 

@@ -16,7 +16,6 @@ from .common import (
     app,
     run_batch,
     server_and_key,
-    speaker_models,
 )
 
 if TYPE_CHECKING:
@@ -38,8 +37,9 @@ def transcribe(
     from transcribe.asr import Transcriber
     from transcribe.audio import AudioDecodeError, channel_count, load_audio
     from transcribe.formats import to_json, to_txt
-    from transcribe.models import ModelUnavailable
     from transcribe.recognition import CallOptions, Timings, transcribe_audio
+    from transcribe.weights import ModelUnavailable
+    from transcribe.worker import speaker_models
 
     settings = _settings(config).transcribe
     if model:

@@ -15,7 +15,6 @@ from .common import (
     _database,
     _settings,
     app,
-    speaker_models,
 )
 
 if TYPE_CHECKING:
@@ -74,7 +73,7 @@ def worker(
     from transcribe.asr import Transcriber
     from transcribe.jobs import WorkerContext
     from transcribe.rules.loader import RuleError
-    from transcribe.worker import run_worker
+    from transcribe.worker import run_worker, speaker_models
 
     from ..logs import configure_logging
     from ..services import build_services
@@ -133,7 +132,7 @@ def worker(
             name="webhooks",
             daemon=True,
         ).start()
-    from transcribe.models import ModelUnavailable
+    from transcribe.weights import ModelUnavailable
 
     try:
         speaker = speaker_models(settings.transcribe, transcriber.device)

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from recorder.probe import probe_audio
 from storage import audit
+from storage.agent_samples import add_agent_sample, delete_agent_samples, list_agent_samples
 from storage.api_keys import ApiKey
-from storage.voices import add_agent_sample, delete_agent_samples, list_agent_samples
 
 from ..auth import actor, admin_only
 from ..schemas import ErrorOut

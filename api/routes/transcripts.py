@@ -20,8 +20,8 @@ from storage.records import Segment, Speaker, Transcript, Word
 from storage.text import normalize
 from storage.transcripts import displayable, load_transcript, save_transcript
 from transcribe.formats import to_json
-from transcribe.pii import find_pii, redact
 from transcribe.reanalyse import reanalyse_call
+from transcribe.redact.pii import find_pii, redact
 
 from ..auth import actor, admin_only, origin
 from ..schemas import CallCreated, ErrorOut, TranscriptOut

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from recorder.delivery import post_call
+from recorder.folder_watch import FolderWatcher
 from recorder.settings import WatchSettings
-from recorder.watch import FolderWatcher
+from recorder.upload_client import post_call
 from storage import api_keys
 from tests.conftest import free_port
 from tests.telephony import STEREO, served

@@ -15,8 +15,8 @@ from tests.conftest import CALLS, FIXTURES
 from transcribe.audio import load_audio
 from transcribe.diarize import BuiltinDiarizer
 from transcribe.jobs import WorkerContext
+from transcribe.roles import mono_roles
 from transcribe.settings import TranscribeSettings
-from transcribe.speakers import mono_roles
 from transcribe.worker import run_worker
 
 MONO = [

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from recorder.delivery import Delivery, post_call
+from recorder.folder_watch import FolderWatcher
 from recorder.settings import WatchSettings
-from recorder.watch import FolderWatcher
+from recorder.upload_client import Delivery, post_call
 from storage import api_keys
 from storage import calls as call_records
 from tests.telephony import MONO, STEREO, write_legs

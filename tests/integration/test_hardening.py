@@ -28,9 +28,9 @@ from api.app import create_app
 from api.server_config import server_config
 from api.services import Services
 from recorder.bucket import BucketDrop
-from recorder.delivery import Delivery
+from recorder.folder_watch import FolderWatcher
 from recorder.settings import RecorderSettings, WatchSettings
-from recorder.watch import FolderWatcher
+from recorder.upload_client import Delivery
 from storage import audit
 from storage import calls as call_records
 from storage.errors import InvalidObjectKey

@@ -8,14 +8,14 @@ import pytest
 from tests.conftest import CALLS
 from transcribe.asr import Transcriber
 from transcribe.audio import load_audio
-from transcribe.models import (
+from transcribe.settings import TranscribeSettings
+from transcribe.weights import (
     BASE_SHA256,
     ModelUnavailable,
     assemble_base_model,
     configure_privacy,
     resolve_model,
 )
-from transcribe.settings import TranscribeSettings
 
 
 def test_base_model_is_joined_once_and_verified(tmp_path):

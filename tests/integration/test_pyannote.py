@@ -9,7 +9,7 @@ from tests.conftest import FIXTURES
 from tests.pyannote_pipeline import build_pipeline
 from transcribe.audio import Audio, load_audio
 from transcribe.diarize_pyannote import PyannoteDiarizer
-from transcribe.models import ModelUnavailable
+from transcribe.weights import ModelUnavailable
 
 
 @pytest.fixture(scope="module")

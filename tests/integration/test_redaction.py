@@ -15,7 +15,7 @@ from recorder.queue import CPU_QUEUE
 from tests.conftest import CALLS
 from transcribe.audio import load_audio
 from transcribe.jobs import WorkerContext, install_context
-from transcribe.pii import find_pii
+from transcribe.redact.pii import find_pii
 from transcribe.settings import TranscribeSettings
 from transcribe.worker import run_worker
 

@@ -18,7 +18,7 @@ from storage.flags import RaisedFlag, save_flags
 from storage.retention import RetentionPolicy, apply_retention, due
 from storage.tables import AuditRow, SegmentRow, SpeakerVoiceRow
 from storage.transcripts import save_transcript
-from storage.voices import StoredVoice, save_voices
+from storage.voiceprints import StoredVoice, save_voices
 from tests.scripts import scripted_transcript
 from tests.telephony import STEREO
 

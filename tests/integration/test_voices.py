@@ -15,7 +15,7 @@ from transcribe.audio import Audio, load_audio
 from transcribe.jobs import WorkerContext
 from transcribe.rules.loader import load_rules
 from transcribe.settings import TranscribeSettings
-from transcribe.voices import similarity, speaker_samples
+from transcribe.voiceprints import similarity, speaker_samples
 from transcribe.watchlist import RULE_ID
 from transcribe.worker import run_worker
 

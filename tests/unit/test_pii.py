@@ -6,8 +6,8 @@ import pytest
 
 from bench.redaction_eval import HELD_OUT, LABELLED, as_transcript, evaluate
 from storage.records import Segment, Speaker, Transcript, Word
-from transcribe.pii import find_pii, redact, summarise
-from transcribe.pii_checks import iban_valid, israeli_id_valid, luhn_valid
+from transcribe.redact.checks import iban_valid, israeli_id_valid, luhn_valid
+from transcribe.redact.pii import find_pii, redact, summarise
 
 
 @pytest.mark.parametrize("path", [LABELLED, HELD_OUT], ids=["labelled", "held-out"])

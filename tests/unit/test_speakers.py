@@ -5,7 +5,8 @@ import numpy as np
 from storage.records import Word
 from transcribe.asr import AsrSegment
 from transcribe.diarize import Diarization, Turn
-from transcribe.speakers import assemble_mono, mono_roles, split_by_speaker
+from transcribe.roles import mono_roles
+from transcribe.speakers import assemble_mono, split_by_speaker
 
 TWO = Diarization((Turn(0.0, 2.0, "S0"), Turn(2.0, 5.0, "S1")), ("S0", "S1"), "builtin")
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from recorder.filenames import FilenamePattern, FilenamePatternError
+from recorder.folder_watch import wav_header_complete
 from recorder.legs import leg_base
 from recorder.sidecars import cdr_metadata, merge_metadata, read_cdr_rows
-from recorder.watch import wav_header_complete
 
 FREEPBX = FilenamePattern("freepbx", timezone="Asia/Jerusalem")
 

@@ -23,13 +23,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .delivery import Delivery
 from .errors import IngestError
 from .filenames import FilenamePattern
 from .legs import join_legs, leg_base
 from .metadata import CallMetadata
 from .settings import WatchSettings
 from .sidecars import CdrIndex, merge_metadata, read_sidecar
+from .upload_client import Delivery
 
 AUDIO_SUFFIXES = {".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a", ".aac", ".gsm", ".webm", ".mp4"}
 DONE, FAILED = "done", "failed"

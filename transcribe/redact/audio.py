@@ -8,7 +8,7 @@ from pathlib import Path
 
 import ffmpeg
 
-from .audio import AudioDecodeError, ffmpeg_binary
+from ..audio import AudioDecodeError, ffmpeg_binary
 
 PAD_S = 0.15  # word timestamps are approximate: cover a little either side
 TONE_HZ = 1000

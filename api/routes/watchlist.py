@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from storage.api_keys import ApiKey
 from storage.calls import get_call
-from storage.voices import VoiceWatch, end_watch, list_voices, list_watches, watch_voice
+from storage.voiceprints import list_voices
+from storage.watchlist import VoiceWatch, end_watch, list_watches, watch_voice
 
 from ..auth import actor, reviewer
 from ..schemas import ErrorOut

@@ -18,10 +18,10 @@ from typing import Any
 from storage.objects import ObjectStore
 from storage.records import Call, Transcript
 
-from .formats import to_json
+from ..formats import to_json
+from ..settings import TranscribeSettings
+from .audio import redact_audio
 from .pii import Span, find_pii, redact, summarise
-from .redact_audio import redact_audio
-from .settings import TranscribeSettings
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from storage.records import Segment, Transcript, Word
 from storage.text import normalize
 
-from .pii_checks import CARD_FOLLOW_S, after_card, classify, iban_valid
+from .checks import CARD_FOLLOW_S, after_card, classify, iban_valid
 
 PLACEHOLDERS = {
     "card": "[CARD]",
