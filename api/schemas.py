@@ -36,9 +36,11 @@ def fields_of(record: type) -> dict[str, Any]:
     }
 
 
-def model_of(record: type, name: str, **overrides: Any) -> type[BaseModel]:
-    """A pydantic model with the record's fields (`overrides` adds descriptions or replaces fields)."""
-    return create_model(name, **{**fields_of(record), **overrides})
+def model_of(record: type, name: str, exclude: tuple[str, ...] = (), **overrides: Any) -> type[BaseModel]:
+    """A pydantic model with the record's fields, less `exclude` (`overrides` adds descriptions or
+    replaces fields)."""
+    fields = {k: v for k, v in fields_of(record).items() if k not in exclude}
+    return create_model(name, **{**fields, **overrides})
 
 
 class FlagOut(model_of(Flag, "FlagFields")):  # type: ignore[misc]

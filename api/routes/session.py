@@ -24,7 +24,7 @@ from storage.users import (
 )
 
 from ..auth import SESSION_COOKIE, actor, admin_only, origin
-from ..schemas import ErrorOut
+from ..schemas import ErrorOut, model_of
 from ..sign_in_limits import password_checks, sign_in_attempt
 
 router = APIRouter(prefix="/v1", tags=["session"])
@@ -36,14 +36,8 @@ class Credentials(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class UserOut(BaseModel):
-    id: int
-    username: str
-    role: str
-    display_name: str
-    active: bool
-    created_at: datetime
-    agent_id: str | None = None
+class UserOut(model_of(User, "UserFields")):  # type: ignore[misc]
+    """A desk user, as stored (never the password)."""
 
 
 class SessionOut(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -14,7 +13,7 @@ from storage.voiceprints import list_voices
 from storage.watchlist import VoiceWatch, end_watch, list_watches, watch_voice
 
 from ..auth import actor, reviewer
-from ..schemas import ErrorOut
+from ..schemas import ErrorOut, model_of
 
 router = APIRouter(prefix="/v1", tags=["voices"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422)}
@@ -33,34 +32,18 @@ class WatchIn(BaseModel):
     note: str = Field("", max_length=2000, description="Why this voice is watched (shown on every match)")
 
 
-class WatchOut(BaseModel):
-    id: int
-    call_id: str | None = Field(
-        description="The call the voice was taken from (null once that call is deleted)"
-    )
-    speaker: str
-    model: str
-    note: str
-    active: bool
-    created_by: str
-    created_at: datetime
-    ended_by: str | None
-    ended_at: datetime | None
+_FROM_CALL = (
+    str | None,
+    Field(description="The call the voice was taken from (null once that call is deleted)"),
+)
+
+
+class WatchOut(model_of(VoiceWatch, "WatchFields", exclude=("embedding",), call_id=_FROM_CALL)):  # type: ignore[misc]
+    """A watched voice (its voiceprint is never sent)."""
 
     @classmethod
     def of(cls, watch: VoiceWatch) -> WatchOut:
-        return cls(
-            id=watch.id,
-            call_id=watch.call_id,
-            speaker=watch.speaker,
-            model=watch.model,
-            note=watch.note,
-            active=watch.active,
-            created_by=watch.created_by,
-            created_at=watch.created_at,
-            ended_by=watch.ended_by,
-            ended_at=watch.ended_at,
-        )
+        return cls(**{name: getattr(watch, name) for name in cls.model_fields})
 
 
 @router.get(

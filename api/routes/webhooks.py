@@ -14,7 +14,7 @@ from storage import audit, webhooks
 from storage.api_keys import ApiKey
 
 from ..auth import actor, admin_only, origin
-from ..schemas import ErrorOut, RowId
+from ..schemas import ErrorOut, RowId, model_of
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
@@ -42,18 +42,11 @@ class WebhookCreated(WebhookOut):
     secret: str = Field(description="Shown once: receivers verify X-Callrec-Signature with it")
 
 
-class DeliveryOut(BaseModel):
-    id: int
-    webhook_id: int
-    event: str
-    state: str = Field(description="pending, delivered or failed")
-    attempts: int
-    next_attempt_at: datetime
-    last_status: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-    payload: dict[str, Any]
+_STATE = (str, Field(description="pending, delivered or failed"))
+
+
+class DeliveryOut(model_of(webhooks.Delivery, "DeliveryFields", state=_STATE)):  # type: ignore[misc]
+    """One webhook delivery: its event, state and the last answer, as stored."""
 
 
 def _out(hook: webhooks.Webhook) -> dict[str, Any]:
