@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from redis import Redis
 
 from recorder.ingest import Ingestor
 from recorder.metadata import CallMetadata
@@ -22,14 +23,6 @@ from transcribe.jobs import WorkerContext, install_context, process_call
 from transcribe.settings import TranscribeSettings
 
 SPEECH = FIXTURES / "voices" / "pyannote_sample.wav"  # real voices; "Chicago" is said at 14-20 s
-
-
-class NoQueue(CallQueue):  # the test runs the job itself, in a thread, and watches the database
-    def __init__(self) -> None:
-        self.settings = QueueSettings()
-
-    def enqueue_call(self, call_id: str):  # type: ignore[no-untyped-def,override]
-        return None
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +57,14 @@ def half_hour_call(tmp_path_factory):
 
 
 def test_the_first_minute_of_a_half_hour_call_is_searchable_before_the_call_is_done(
-    db, tmp_path, tiny_transcriber, half_hour_call
+    db, service_redis_url, tmp_path, tiny_transcriber, half_hour_call
 ):
     objects = open_object_store(f"file://{tmp_path / 'objects'}")
-    ingestor = Ingestor(db, objects, NoQueue(), RecorderSettings())
+    # Queued in Redis like any upload; the test runs the job itself, in a thread, and watches the database.
+    redis = Redis.from_url(service_redis_url)
+    redis.flushdb()
+    queue = CallQueue(redis, QueueSettings(redis_url=service_redis_url, route="cpu"))
+    ingestor = Ingestor(db, objects, queue, RecorderSettings())
     with ingestor.spool(half_hour_call.name) as spool:
         spool.write(half_hour_call.read_bytes())
         call = ingestor.ingest(spool.finish(), CallMetadata(language="en")).call
@@ -96,6 +93,7 @@ def test_the_first_minute_of_a_half_hour_call_is_searchable_before_the_call_is_d
     assert final.segments[-1].start > 28 * 60  # the final pass heard the end of the call too
     with db.session() as session:
         assert search(session, "chicago").results[0].call_id == call.id
+    redis.flushdb()  # the job this test ran itself stays out of later tests' queues
 
 
 def test_the_api_shows_a_partial_transcript_as_partial_and_never_its_original(admin_api):
