@@ -11,6 +11,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from .errors import FlagNotFound
+from .records import RaisedFlag
 from .tables import CallRow, FlagRow, utcnow
 from .times import as_utc
 from .webhooks import record_event
@@ -19,17 +20,6 @@ STATES = ("open", "confirmed", "dismissed")  # what a reviewer may set
 WITHDRAWN = "withdrawn"  # set by analysis only: the rule no longer holds
 # Flags that count (the calls filter, the dashboard): neither dismissed nor withdrawn.
 NOT_COUNTED = ("dismissed", WITHDRAWN)
-
-
-@dataclass(frozen=True, slots=True)
-class RaisedFlag:
-    """A rule's finding, before storage."""
-
-    rule_id: str
-    rule_version: int
-    category: str
-    severity: str
-    evidence: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,3 +149,14 @@ class CallHits:
     call_id: str
     score: float
     hits: tuple[SearchHit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedFlag:
+    """A rule's finding, before storage."""
+
+    rule_id: str
+    rule_version: int
+    category: str
+    severity: str
+    evidence: list[dict[str, Any]]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rapidfuzz.distance import Levenshtein
+
 _ARABIC_FOLD = str.maketrans(
     {
         "\u0640": None,  # tatweel
@@ -57,3 +59,9 @@ _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 def without_bidi_controls(text: str) -> str:
     return text.translate(_BIDI_CONTROLS)
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, or limit + 1 once it must exceed `limit` (rapidfuzz, in C: a fuzzy word
+    is compared with thousands of terms)."""
+    return int(Levenshtein.distance(a, b, score_cutoff=limit))

@@ -28,12 +28,6 @@ def remember_terms(session: Session, agent_id: str | None, terms: Iterable[str])
     session.execute(insert(VocabularyRow).on_conflict_do_nothing(), rows)
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, or limit + 1 once it must exceed `limit` (rapidfuzz, in C: a fuzzy word
-    is compared with thousands of terms)."""
-    return int(Levenshtein.distance(a, b, score_cutoff=limit))
-
-
 def fuzzy_expansions(session: Session, word: str, agent_ids: frozenset[str] | None = None) -> list[str]:
     """Vocabulary terms within 1 edit (words up to 5 letters) or 2 edits, sharing the first letter;
     for a scoped search, only terms of calls of `agent_ids`."""

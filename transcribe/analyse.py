@@ -6,8 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from storage.flags import RaisedFlag
-from storage.records import Call, Transcript
+from storage.records import Call, RaisedFlag, Transcript
 
 from .audio import Audio
 from .characteristics import measure

@@ -15,18 +15,11 @@ from faster_whisper.vad import VadOptions
 from storage.records import Word
 
 from .audio import SAMPLE_RATE
+from .recognised import AsrSegment
 from .settings import TranscribeSettings
 from .weights import ModelSource, choose_device, configure_privacy, resolve_model
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class AsrSegment:
-    start: float
-    end: float
-    text: str
-    words: tuple[Word, ...]
 
 
 @dataclass(frozen=True, slots=True)

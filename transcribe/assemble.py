@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from storage.records import Role, Segment, Speaker
 
-from .asr import AsrSegment
+from .recognised import AsrSegment
 from .roles import role_of_channel
 
 

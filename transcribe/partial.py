@@ -16,8 +16,8 @@ from dataclasses import replace
 
 from storage.records import Transcript, Word
 
-from .asr import AsrSegment
 from .assemble import ChannelResult, assemble_segments
+from .recognised import AsrSegment
 from .redact.pii import find_pii, redact
 
 PUBLISH_EVERY_S = 5.0  # wall-clock seconds between publications

@@ -11,11 +11,12 @@ import numpy as np
 
 from storage.records import Transcript, Word
 
-from .asr import AsrSegment, Transcriber
+from .asr import Transcriber
 from .assemble import ChannelResult, assemble_segments
 from .audio import Audio, blocks
 from .diarize import Diarization, speech_regions
 from .partial import PartialTranscript, Publish
+from .recognised import AsrSegment
 from .repetition import trim_repetition_loops
 from .roles import mono_roles
 from .speakers import assemble_mono

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from storage.records import Word
 
-from .asr import AsrSegment
+from .recognised import AsrSegment
 
 MAX_REPEATS = 3  # people do say "no, no, no"; nobody says a phrase ten times in a row
 MAX_PHRASE = 6  # words in the longest repeated phrase looked for

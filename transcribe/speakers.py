@@ -10,8 +10,8 @@ from collections.abc import Mapping, Sequence
 
 from storage.records import Role, Segment, Speaker
 
-from .asr import AsrSegment
 from .diarize import Diarization
+from .recognised import AsrSegment
 
 
 def split_by_speaker(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storage.flags import RaisedFlag
-from storage.records import Transcript
+from storage.records import RaisedFlag, Transcript
 from storage.voiceprints import StoredVoice
 from storage.watchlist import VoiceWatch
 

@@ -1,9 +1,9 @@
 import numpy as np
 
 from storage.records import Word
-from transcribe.asr import AsrSegment
 from transcribe.assemble import ChannelResult, assemble_segments
 from transcribe.audio import Audio
+from transcribe.recognised import AsrSegment
 from transcribe.recognition import drop_silent_segments, is_mono_in_stereo
 
 
@@ -50,7 +50,7 @@ def test_segments_over_digital_silence_are_dropped():
 
 def test_word_times_are_fitted_to_speech_and_segments_widened_to_it_without_overlap():
     from storage.records import Word
-    from transcribe.asr import AsrSegment
+    from transcribe.recognised import AsrSegment
     from transcribe.recognition import SpeechRegions, clip_words_to_speech, extend_to_speech, split_at_pauses
 
     speech = SpeechRegions([(3.0, 5.0), (1.0, 2.0), (8.0, 9.0)])

@@ -62,3 +62,16 @@ def test_the_job_reads_top_down():
     from transcribe.jobs import process_call
 
     assert len(inspect.getsource(process_call).splitlines()) <= 40
+
+
+def test_the_pure_steps_import_no_speech_engine():
+    """Assembly, speakers, roles, repetition and partial transcripts are plain Python over records."""
+    code = (
+        "import sys\n"
+        "import transcribe.assemble, transcribe.speakers, transcribe.roles, transcribe.repetition\n"
+        "import transcribe.partial, transcribe.analyse\n"
+        "print(sorted(m for m in ('faster_whisper', 'ctranslate2', 'torch', 'sqlalchemy') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

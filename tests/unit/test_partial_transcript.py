@@ -1,9 +1,9 @@
 """What a long call publishes while it is being recognised: only what is safe to show."""
 
 from storage.records import Word
-from transcribe.asr import AsrSegment
 from transcribe.assemble import ChannelResult
 from transcribe.partial import HOLD_BACK_S, PUBLISH_EVERY_S, PartialTranscript, redact_partial
+from transcribe.recognised import AsrSegment
 
 
 def segment(start: float, text: str) -> AsrSegment:

@@ -1,7 +1,7 @@
 """Repetition loops are cut to a few repeats; ordinary repetition stays."""
 
 from storage.records import Word
-from transcribe.asr import AsrSegment
+from transcribe.recognised import AsrSegment
 from transcribe.repetition import trim_loops, trim_repetition_loops
 
 

@@ -3,8 +3,8 @@
 import numpy as np
 
 from storage.records import Word
-from transcribe.asr import AsrSegment
 from transcribe.diarize import Diarization, Turn
+from transcribe.recognised import AsrSegment
 from transcribe.roles import mono_roles
 from transcribe.speakers import assemble_mono, split_by_speaker
 

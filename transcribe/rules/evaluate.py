@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 
 from storage.records import Segment, Transcript
 from storage.terms import query_forms, word_forms
-from storage.text import normalize
-from storage.vocabulary import edit_distance
+from storage.text import edit_distance, normalize
 
 from .model import AllOf, AnyOf, Condition, Evidence, History, Hit, Metadata, Metric, Phrases, Rule
 
