@@ -75,9 +75,11 @@ def speech_regions(samples: np.ndarray, sample_rate: int) -> list[tuple[float, f
     piece = VAD_PIECE_S * sample_rate
     for first in range(0, len(samples), piece):
         stamps = get_speech_timestamps(samples[first : first + piece], options, sampling_rate=sample_rate)
-        for stamp in stamps:
+        cut = first / sample_rate
+        for index, stamp in enumerate(stamps):
             start, end = (first + stamp["start"]) / sample_rate, (first + stamp["end"]) / sample_rate
-            if regions and start - regions[-1][1] < 0.3:  # speech that runs across a cut is one region
+            # Speech that runs across a cut is one region (within a piece, regions stay as Silero found them).
+            if index == 0 and regions and regions[-1][1] >= cut - 0.3 and start <= cut + 0.3:
                 regions[-1] = (regions[-1][0], end)
             else:
                 regions.append((start, end))

@@ -55,8 +55,13 @@ def test_mono_in_stereo_is_still_told_from_two_real_sides(small_blocks):
 
 
 def test_speech_regions_found_in_pieces_match_the_whole_recording(monkeypatch):
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
     samples = load_audio(REAL_SPEECH, 1).channels[0]
     whole = diarize.speech_regions(samples, 16_000)
+    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+    silero = [(s["start"] / 16_000, s["end"] / 16_000) for s in get_speech_timestamps(samples, options)]
+    assert whole == silero  # inside one piece, the regions are exactly Silero's
     monkeypatch.setattr(diarize, "VAD_PIECE_S", 7)
     pieces = diarize.speech_regions(samples, 16_000)
     assert abs(len(pieces) - len(whole)) <= 2
