@@ -286,3 +286,38 @@ def test_a_call_still_processing_shows_its_stage_and_progress_live(server, brows
     ]
     shot(page, "09-admin")
     assert not page.errors, page.errors
+
+
+def test_an_admin_corrects_a_segment_and_asks_for_the_call_again_in_another_language(server, browser):
+    base, desk, services = server
+    call_id = desk.calls["en"]
+    page = open_desk(browser, base, "adam")
+    page.goto(f"{base}/ui/#/calls/{call_id}")
+    page.wait_for_selector("#transcript .turn")
+    assert "roles by channel" in page.inner_text("#role-source")
+    assert page.locator("#edited").count() == 0
+    page.locator("#transcript .turn").nth(1).locator("button.edit-turn").click()
+    form = page.locator("form.turn-edit")
+    form.locator("textarea").fill("x" * 20_001)  # longer than a segment may be: refused, said beside the form
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("form.turn-edit .form-error:not(:empty)")
+    assert "20000" in page.inner_text("form.turn-edit .form-error").replace(",", "")
+    form.locator("textarea").fill("I would like my money back please")
+    form.locator("select[name=role]").select_option("other")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#edited")
+    assert "edited by user adam (correction)" in page.inner_text("#edited")
+    shot(page, "11-corrected")
+    second = page.locator("#transcript .turn").nth(1)
+    assert "I would like my money back please" in second.inner_text()
+    assert second.inner_text().startswith("other")
+    edits = desk.client.get("/v1/audit", params={"action": "call.segment_edit", "target": call_id}).json()
+    assert edits and edits[0]["details"]["changed"] == ["text", "role"]
+    page.select_option("#transcribe-again select[name=language]", "he")
+    page.click("#transcribe-again button[type=submit]")
+    page.wait_for_selector("#live")  # queued again: the page follows the job
+    with services.db.session() as session:
+        again = call_records.get_call(session, call_id)
+    assert again.status.value == "queued" and again.language_hint == "he"
+    unexpected = [e for e in page.errors if "status of 422" not in e]  # the refusal the test asked for
+    assert not unexpected, unexpected

@@ -290,6 +290,7 @@ async function renderCall(callId) {
   const player = playerSection(call);
   const words = [];
   const turns = h("div", { id: "transcript" }, transcript.segments.map((seg, i) => turn(seg, i, words, player.audio)));
+  if (can("admin")) correctionControls(callId, call, transcript, head, turns);
   const side = h("div", {}, timelineSection(call, transcript, player.audio), flagsSection(call, player.audio), h("div", { id: "qa" }));
   const downloads = can("admin", "compliance", "manager")
     ? h("p", { class: "small" }, "Download transcript: ", ["json", "srt", "vtt", "txt"].map((f) => [h("a", { href: `/v1/calls/${callId}/transcript?format=${f}`, download: `${callId}.${f}` }, f.toUpperCase()), " "]))
@@ -299,6 +300,59 @@ async function renderCall(callId) {
   qaSection(call, player.audio).then((qa) => $("#qa") && $("#qa").replaceWith(qa), (e) => { if (!e.stale) showError(e.message); });
   const t = parseFloat(params().get("t"));
   if (!Number.isNaN(t)) player.audio.addEventListener("loadedmetadata", () => { player.audio.currentTime = t; }, { once: true });
+}
+
+// Corrections from the call page (admins): a segment's text and role, and the call's language, after
+// which the call is transcribed again. Every change is audited by the API and analysis follows it.
+function correctionControls(callId, call, transcript, head, turns) {
+  const sources = [...new Set(transcript.speakers.map((s) => s.role_source).filter(Boolean))];
+  const edited = call.transcript_source === "import" || call.transcript_source === "correction";
+  head.querySelector(".chips").append(
+    h("span", { class: "chip", id: "role-source" }, `roles by ${sources.join(", ") || "—"}`),
+    edited ? h("span", { class: "chip", id: "edited" }, `edited by ${call.transcript_edited_by || "?"} (${call.transcript_source})`) : "");
+  const language = select("language", [["he", "Hebrew"], ["ar", "Arabic"], ["en", "English"]], call.language || "en");
+  language.setAttribute("aria-label", "Language of the call");
+  const problem = h("p", { class: "form-error", role: "alert" });
+  const again = h("form", { id: "transcribe-again", class: "inline" }, h("label", {}, "This call is in ", language), " ",
+    h("button", { type: "submit" }, "Transcribe again"), problem);
+  again.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api(`/v1/calls/${callId}/transcribe`, { method: "POST", body: { language: language.value } });
+      route();
+    } catch (e) { problem.textContent = e.message; }
+  });
+  head.append(again);
+  transcript.segments.forEach((seg, index) => {
+    const row = turns.querySelector(`.turn[data-index="${index}"]`);
+    const edit = h("button", { type: "button", class: "edit-turn", "aria-label": `Correct segment ${index + 1}` }, "Correct");
+    edit.addEventListener("click", () => row.replaceWith(segmentForm(callId, seg, index, row)));
+    row.querySelector(".who").append(" ", edit);
+  });
+}
+
+function segmentForm(callId, seg, index, row) {
+  const text = h("textarea", { name: "text", rows: 3, dir: "auto", "aria-label": `Text of segment ${index + 1}` });
+  text.value = seg.text;
+  const role = select("role", [["agent", "agent"], ["customer", "customer"], ["other", "other"]], seg.role);
+  role.setAttribute("aria-label", `Role of segment ${index + 1}`);
+  const problem = h("p", { class: "form-error", role: "alert" });
+  const cancel = h("button", { type: "button" }, "Cancel");
+  const form = h("form", { class: "turn-edit", dataset: { index } }, text, h("label", {}, "Role ", role), " ",
+    h("button", { type: "submit" }, "Save"), " ", cancel, problem);
+  cancel.addEventListener("click", () => form.replaceWith(row));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {};
+    if (text.value.trim() !== seg.text) body.text = text.value;
+    if (role.value !== seg.role) body.role = role.value;
+    if (!Object.keys(body).length) { form.replaceWith(row); return; }
+    try {
+      await api(`/v1/calls/${callId}/segments/${index}`, { method: "PATCH", body });
+      route();
+    } catch (e) { problem.textContent = e.message; }
+  });
+  return form;
 }
 
 function turn(seg, index, words, audio) {
