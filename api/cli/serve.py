@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -69,7 +66,7 @@ def worker(
     config: ConfigOption = None,
 ) -> None:
     """A transcription worker: loads the model once, then serves the queues. Run more on more machines."""
-    from recorder.queue import CPU_QUEUE, GPU_QUEUE, requeue_stranded_calls
+    from recorder.queue import CPU_QUEUE, GPU_QUEUE
     from transcribe.asr import Transcriber
     from transcribe.jobs import WorkerContext
     from transcribe.rules.loader import RuleError
@@ -96,42 +93,10 @@ def worker(
     else:
         queue_names = [GPU_QUEUE, CPU_QUEUE] if transcriber.device == "cuda" else [CPU_QUEUE]
 
-    def apply_retention_once() -> None:
-        # A Redis lock keeps several workers from running the same pass at once.
-        from storage.retention import apply_retention
-
-        lock = services.redis.lock("callrec:retention", timeout=3600)
-        if lock.acquire(blocking=False):
-            try:
-                apply_retention(services.db, services.objects, settings.storage.retention_policies)
-            finally:
-                lock.release()
-
-    def anchor_audit_once() -> None:
-        from storage.audit_anchor import anchor_if_moved
-
-        lock = services.redis.lock("callrec:audit-anchor", timeout=600)
-        if lock.acquire(blocking=False):
-            try:
-                with services.db.session() as session:
-                    anchor_if_moved(session, services.objects)
-            finally:
-                lock.release()
-
     if not burst:
-        from recorder.notify import deliver_forever
+        from ..background_loops import start_background_loops
 
-        # Calls stored while Redis was unreachable (or whose job Redis lost) get their job back.
-        _every("reconciler", 60, lambda: requeue_stranded_calls(services.db, services.queue))
-        if settings.storage.retention_policies:
-            _every("retention", 3600, apply_retention_once)
-        _every("audit-anchor", settings.storage.audit_anchor_s, anchor_audit_once)
-        threading.Thread(
-            target=deliver_forever,
-            args=(services.db, settings.recorder, threading.Event()),
-            name="webhooks",
-            daemon=True,
-        ).start()
+        start_background_loops(services, settings)
     from transcribe.weights import ModelUnavailable
 
     try:
@@ -143,22 +108,6 @@ def worker(
         services.db, services.objects, transcriber, settings.transcribe, rules=services.rules, **speaker
     )
     run_worker(context, services.redis, queue_names, burst=burst)
-
-
-def _every(name: str, seconds: float, step: Callable[[], object]) -> None:
-    """Run `step` now and then every `seconds` in a daemon thread; a failed pass (a database or Redis
-    hiccup) is logged and the next one runs as planned."""
-    import logging
-
-    def loop() -> None:
-        while True:
-            try:
-                step()
-            except Exception:
-                logging.getLogger(__name__).exception("%s pass failed", name)
-            time.sleep(seconds)
-
-    threading.Thread(target=loop, name=name, daemon=True).start()
 
 
 @app.command()
