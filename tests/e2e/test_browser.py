@@ -313,6 +313,13 @@ def test_an_admin_corrects_a_segment_and_asks_for_the_call_again_in_another_lang
     assert second.inner_text().startswith("other")
     edits = desk.client.get("/v1/audit", params={"action": "call.segment_edit", "target": call_id}).json()
     assert edits and edits[0]["details"]["changed"] == ["text", "role"]
+    # Moving the agent's first turn to the customer's speaker gives it the customer's role.
+    page.locator("#transcript .turn").nth(0).locator("button.edit-turn").click()
+    page.locator("form.turn-edit select[name=speaker]").select_option("S1")
+    page.locator("form.turn-edit button[type=submit]").click()
+    wait_until(page, "document.querySelector('#transcript .turn').innerText.startsWith('customer · S1')")
+    moved = desk.client.get("/v1/audit", params={"action": "call.segment_edit", "target": call_id}).json()
+    assert {"segment": 0, "changed": ["speaker"]} in [e["details"] for e in moved]
     page.select_option("#transcribe-again select[name=language]", "he")
     page.click("#transcribe-again button[type=submit]")
     page.wait_for_selector("#live")  # queued again: the page follows the job

@@ -326,25 +326,30 @@ function correctionControls(callId, call, transcript, head, turns) {
   transcript.segments.forEach((seg, index) => {
     const row = turns.querySelector(`.turn[data-index="${index}"]`);
     const edit = h("button", { type: "button", class: "edit-turn", "aria-label": `Correct segment ${index + 1}` }, "Correct");
-    edit.addEventListener("click", () => row.replaceWith(segmentForm(callId, seg, index, row)));
+    edit.addEventListener("click", () => row.replaceWith(segmentForm(callId, seg, index, row, transcript.speakers)));
     row.querySelector(".who").append(" ", edit);
   });
 }
 
-function segmentForm(callId, seg, index, row) {
+function segmentForm(callId, seg, index, row, speakers) {
   const text = h("textarea", { name: "text", rows: 3, dir: "auto", "aria-label": `Text of segment ${index + 1}` });
   text.value = seg.text;
   const role = select("role", [["agent", "agent"], ["customer", "customer"], ["other", "other"]], seg.role);
   role.setAttribute("aria-label", `Role of segment ${index + 1}`);
+  // Moving a segment to the other speaker takes that speaker's role, unless a role is chosen too.
+  const speaker = select("speaker", speakers.map((s) => [s.id, `${s.id} (${s.role})`]), seg.speaker);
+  speaker.setAttribute("aria-label", `Speaker of segment ${index + 1}`);
   const problem = h("p", { class: "form-error", role: "alert" });
   const cancel = h("button", { type: "button" }, "Cancel");
-  const form = h("form", { class: "turn-edit", dataset: { index } }, text, h("label", {}, "Role ", role), " ",
+  const form = h("form", { class: "turn-edit", dataset: { index } }, text, h("label", {}, "Speaker ", speaker), " ",
+    h("label", {}, "Role ", role), " ",
     h("button", { type: "submit" }, "Save"), " ", cancel, problem);
   cancel.addEventListener("click", () => form.replaceWith(row));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = {};
     if (text.value.trim() !== seg.text) body.text = text.value;
+    if (speaker.value !== seg.speaker) body.speaker = speaker.value;
     if (role.value !== seg.role) body.role = role.value;
     if (!Object.keys(body).length) { form.replaceWith(row); return; }
     try {
