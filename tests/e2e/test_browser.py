@@ -328,3 +328,32 @@ def test_an_admin_corrects_a_segment_and_asks_for_the_call_again_in_another_lang
     assert again.status.value == "queued" and again.language_hint == "he"
     unexpected = [e for e in page.errors if "status of 422" not in e]  # the refusal the test asked for
     assert not unexpected, unexpected
+
+
+def test_a_reviewer_works_the_queue_in_order_from_the_keyboard(server, browser):
+    base, desk, _ = server
+    page = open_desk(browser, base, "rina")
+    page.goto(f"{base}/ui/#/flags?order=severity")
+    page.wait_for_selector("table tbody tr")
+    assert "open" in page.inner_text("#flag-counts")
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 2 and "a1" in page.inner_text("table tbody")  # agent, customer, call time shown
+    severities = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(2)]
+    rank = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+    assert rank[severities[0]] >= rank[severities[1]]  # most severe first
+    shot(page, "12-queue-by-severity")
+    page.click("#review-in-order")
+    page.wait_for_selector("#review-bar")
+    shot(page, "13-review-bar")
+    first = int(page.evaluate("() => new URLSearchParams(location.hash.split('?')[1]).get('flag')"))
+    page.keyboard.press("c")  # confirm, then on to the next open flag
+    wait_until(page, f"!location.hash.includes('flag={first}')")
+    page.wait_for_selector("#review-bar")
+    second = int(page.evaluate("() => new URLSearchParams(location.hash.split('?')[1]).get('flag')"))
+    assert {first, second} == {desk.flags["out"], desk.flags["he"]}
+    page.keyboard.press("d")  # dismiss the last one: back to the queue, now empty
+    wait_until(page, "location.hash.startsWith('#/flags')")
+    page.wait_for_selector("p.muted:text('Nothing in the queue.')")
+    states = {f["id"]: f["state"] for f in desk.client.get("/v1/flags").json()}
+    assert (states[first], states[second]) == ("confirmed", "dismissed")
+    assert not page.errors, page.errors

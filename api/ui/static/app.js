@@ -286,6 +286,8 @@ async function renderCall(callId) {
       h("p", { class: "small" }, call.needs_listen))
     : null;
   if (listen) head.append(listen);
+  const underReview = reviewBar(call, parseInt(params().get("flag"), 10));
+  if (underReview) head.prepend(underReview);
   const transcript = await api(`/v1/calls/${callId}/transcript`);
   const player = playerSection(call);
   const words = [];
@@ -577,12 +579,21 @@ async function renderFlags() {
     category: select("category", [["", "any category"], ...CATEGORIES.map((c) => [c, c.replace("_", " ")])], p.get("category")),
     severity: select("severity", [["", "any severity"], ["low", "low"], ["medium", "medium"], ["high", "high"], ["critical", "critical"]], p.get("severity")),
     assigned_to: select("assigned_to", [["", "anyone's"], [S.user.username, "mine"], ["-", "unassigned"]], p.get("assigned_to")),
+    order: select("order", [["newest", "newest first"], ["severity", "most severe first"]], p.get("order") || "newest"),
   };
   const form = h("form", { class: "inline", onsubmit: (ev) => { ev.preventDefault(); go("/flags", Object.fromEntries(Object.entries(filters).map(([k, el]) => [k, el.value]))); } },
     Object.entries(filters).map(([k, el]) => h("label", {}, k.replace("_", " "), el)), h("button", { type: "submit" }, "Filter"));
   const query = new URLSearchParams({ limit: "200" });
   for (const [k, el] of Object.entries(filters)) if (el.value && el.value !== "all") query.set(k, el.value === "-" ? "" : el.value);
-  const flags = await api(`/v1/flags?${query}`);
+  if (query.get("order") === "newest") query.delete("order");
+  const [flags, counts] = await Promise.all([api(`/v1/flags?${query}`), api("/v1/flags/counts")]);
+  const tally = h("p", { id: "flag-counts", class: "small" }, Object.entries(counts).map(([category, states]) =>
+    h("span", { class: "chip" }, `${category.replace("_", " ")}: ${Object.entries(states).map(([st, n]) => `${n} ${st}`).join(", ")}`)));
+  const open = flags.filter((f) => f.state === "open");
+  const startReview = h("button", { type: "button", id: "review-in-order", disabled: !open.length, onclick: () => {
+    sessionStorage.setItem("callrec.review", JSON.stringify(open.map((f) => f.id)));
+    openFlag(open[0]);
+  } }, `Review ${open.length} open in this order`);
   const comment = h("input", { placeholder: "comment for the selected flags", size: 30, name: "bulk-comment" });
   const assignee = h("input", { name: "assignee", value: S.user.username, size: 10, "aria-label": "assign to" });
   const boxes = [];
@@ -598,22 +609,67 @@ async function renderFlags() {
   const rows = flags.map((f) => {
     const box = h("input", { type: "checkbox", value: f.id, "aria-label": `select flag ${f.id}` });
     boxes.push(box);
-    const first = f.evidence.find((e) => e.start !== null && e.start !== undefined);
-    return h("tr", { dataset: { flag: f.id } }, h("td", {}, box), h("td", {}, when(f.created_at)), h("td", {}, f.category.replace("_", " ")),
-      h("td", { class: `sev-${f.severity}` }, f.severity), h("td", {}, f.rule_id),
-      h("td", {}, h("a", { href: `#/calls/${f.call_id}${first ? `?t=${first.start}` : ""}` }, f.call_id.slice(0, 8))),
+    const snippet = f.evidence.map((e) => e.text || e.detail || "").find(Boolean) || "";
+    return h("tr", { dataset: { flag: f.id } }, h("td", {}, box), h("td", { class: `sev-${f.severity}` }, f.severity),
+      h("td", {}, f.category.replace("_", " ")), h("td", { title: f.rule_id }, f.rule_description || f.rule_id),
+      h("td", { class: "small", dir: "auto" }, snippet.slice(0, 120)), h("td", {}, f.agent_id || "—"), h("td", {}, f.customer_number || "—"),
+      h("td", {}, h("a", { href: flagLink(f) }, when(f.call_started_at || f.created_at))),
       h("td", { class: "state" }, f.state), h("td", {}, f.assigned_to || "—"), h("td", { class: "small" }, f.comment || ""));
   });
   const all = h("input", { type: "checkbox", "aria-label": "select all", onchange: () => boxes.forEach((b) => { b.checked = all.checked; }) });
   main().replaceChildren(
-    h("section", {}, h("h1", {}, "Flag queue"), form),
+    h("section", {}, h("h1", {}, "Flag queue"), form, tally, startReview),
     h("section", {},
       h("div", { class: "inline" }, comment,
         h("button", { type: "button", id: "bulk-confirm", onclick: () => bulk({ state: "confirmed" }) }, "Confirm selected"),
         h("button", { type: "button", id: "bulk-dismiss", onclick: () => bulk({ state: "dismissed" }) }, "Dismiss selected"),
         h("button", { type: "button", id: "bulk-assign", onclick: () => bulk({ assigned_to: assignee.value }) }, "Assign selected to"), assignee),
-      h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, all), ["Raised", "Category", "Severity", "Rule", "Call", "State", "Assigned", "Comment"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
+      h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, all), ["Severity", "Category", "Rule", "Evidence", "Agent", "Customer", "Call", "State", "Assigned", "Comment"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
       flags.length ? null : h("p", { class: "muted" }, "Nothing in the queue.")));
+}
+
+// A flag opens its call at the first evidence; "review in order" walks the open flags one by one.
+function flagLink(f) {
+  const first = f.evidence.find((e) => e.start !== null && e.start !== undefined);
+  const query = new URLSearchParams({ flag: f.id });
+  if (first) query.set("t", first.start);
+  return `#/calls/${f.call_id}?${query}`;
+}
+
+function openFlag(f) { location.hash = flagLink(f); }
+
+async function nextFlag(after) {
+  const queue = JSON.parse(sessionStorage.getItem("callrec.review") || "[]");
+  const rest = queue.slice(queue.indexOf(after) + 1);
+  sessionStorage.setItem("callrec.review", JSON.stringify(rest));
+  for (const id of rest) {
+    const found = (await api(`/v1/flags?state=open&limit=500`)).find((f) => f.id === id);
+    if (found) return openFlag(found);
+  }
+  go("/flags");
+}
+
+// On a call opened from the queue: the flag under review, with confirm (c), dismiss (d) and next (n).
+function reviewBar(call, flagId) {
+  const flag = (call.flags || []).find((f) => f.id === flagId);
+  if (!flag || !can("admin", "compliance", "manager")) return null;
+  const decide = async (state) => {
+    try {
+      await api(`/v1/flags/${flag.id}`, { method: "PATCH", body: { state } });
+      await nextFlag(flag.id);
+    } catch (e) { showError(e.message); }
+  };
+  const bar = h("section", { id: "review-bar", class: "notice", role: "region", "aria-label": "Flag under review" },
+    h("strong", {}, `${flag.category.replace("_", " ")} · ${flag.severity}`), ` ${flag.rule_description || flag.rule_id} · ${flag.state} `,
+    h("button", { type: "button", id: "review-confirm", "aria-keyshortcuts": "c", onclick: () => decide("confirmed") }, "Confirm (c)"), " ",
+    h("button", { type: "button", id: "review-dismiss", "aria-keyshortcuts": "d", onclick: () => decide("dismissed") }, "Dismiss (d)"), " ",
+    h("button", { type: "button", id: "review-next", "aria-keyshortcuts": "n", onclick: () => nextFlag(flag.id) }, "Next (n)"));
+  document.onkeydown = (event) => {
+    if (event.target.closest && event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+    const action = { c: () => decide("confirmed"), d: () => decide("dismissed"), n: () => nextFlag(flag.id) }[event.key];
+    if (action) { event.preventDefault(); action(); }
+  };
+  return bar;
 }
 
 // --- dashboard --------------------------------------------------------------------------------------
@@ -784,6 +840,7 @@ async function renderAudit() {
 
 async function route() {
   S.gen += 1;
+  document.onkeydown = null;
   S.timers.forEach(clearInterval);
   S.timers = [];
   const path = location.hash.replace(/^#/, "").split("?")[0] || "/search";
