@@ -357,3 +357,31 @@ def test_a_reviewer_works_the_queue_in_order_from_the_keyboard(server, browser):
     states = {f["id"]: f["state"] for f in desk.client.get("/v1/flags").json()}
     assert (states[first], states[second]) == ("confirmed", "dismissed")
     assert not page.errors, page.errors
+
+
+def test_sign_in_returns_to_the_link_and_pages_say_only_what_applies(server, browser):
+    base, desk, _ = server
+    call_id = desk.calls["he"]
+    page = browser.new_page(viewport={"width": 1280, "height": 600})
+    page.goto(f"{base}/ui/#/calls/{call_id}?t=3")
+    page.wait_for_selector("input[name=username]")
+    assert page.locator("#top").is_hidden()  # no header on the sign-in page
+    page.fill("input[name=username]", "ari")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#transcript .turn")  # the call the link asked for, not the default page
+    assert call_id in page.evaluate("() => location.hash")
+    assert page.locator("#flags").count() == 0  # an agent sees no flags section, not "Flags (0)"
+    page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+    page.goto(f"{base}/ui/#/calls")
+    page.wait_for_selector("main table")
+    assert page.evaluate("() => window.scrollY") == 0  # a new page starts at the top
+    page.close()
+    page = open_desk(browser, base, "rina")
+    page.goto(f"{base}/ui/#/calls/{call_id}")
+    page.wait_for_selector("#transcript .turn")
+    page.goto(f"{base}/ui/#/audit?actor=rina")  # a bare username finds that person's entries
+    page.wait_for_selector("#audit tbody tr")
+    actors = {row.split("\t")[2] for row in page.locator("#audit tbody tr").all_inner_texts()}
+    assert actors == {"user rina"}
+    assert not page.errors, page.errors

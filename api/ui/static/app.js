@@ -115,7 +115,11 @@ function renderLogin() {
         S.user = s.user;
         S.csrf = s.csrf_token;
         showError("");
-        go(S.user.role === "agent" ? "/calls" : "/search");
+        const back = sessionStorage.getItem("callrec.after");
+        sessionStorage.removeItem("callrec.after");
+        if (back && back !== location.hash) location.hash = back; // the link that asked for a sign-in
+        else if (back) route();
+        else go(S.user.role === "agent" ? "/calls" : "/search");
       } catch (e) {
         showError(e.status === 401 ? "Wrong username or password." : e.message);
       }
@@ -494,6 +498,7 @@ function timelineSection(call, transcript, audio) {
 }
 
 function flagsSection(call, audio) {
+  if (can("agent")) return null; // agents see no flags, not an empty list that suggests there are none
   const flags = call.flags || [];
   const section = h("section", { id: "flags" }, h("h2", {}, `Flags (${flags.length})`));
   if (!flags.length) section.append(h("p", { class: "muted" }, "No flags."));
@@ -816,7 +821,7 @@ async function renderAudit() {
   const p = params();
   const f = {
     action: h("input", { name: "action", value: p.get("action") || "", placeholder: "call. or flag.review" }),
-    actor: h("input", { name: "actor", value: p.get("actor") || "", placeholder: "user rina" }),
+    actor: h("input", { name: "actor", value: p.get("actor") || "", placeholder: "rina, or key ..." }),
     target: h("input", { name: "target", value: p.get("target") || "", placeholder: "a call id" }),
     since: h("input", { type: "date", name: "since", value: p.get("since") || "" }),
     until: h("input", { type: "date", name: "until", value: p.get("until") || "" }),
@@ -825,6 +830,8 @@ async function renderAudit() {
     Object.entries(f).map(([k, el]) => h("label", {}, k, el)), h("button", { type: "submit" }, "Filter"));
   const query = new URLSearchParams({ limit: "1000" });
   for (const [k, el] of Object.entries(f)) if (el.value) query.set(k, k === "since" || k === "until" ? `${el.value}T00:00:00Z` : el.value);
+  // A bare name is a person's username ("dana" finds "user dana"); "key ..." and "user ..." stay as typed.
+  if (query.get("actor") && !query.get("actor").includes(" ")) query.set("actor", `user ${query.get("actor")}`);
   const [entries, check] = await Promise.all([api(`/v1/audit?${query}`), api("/v1/audit/verify")]);
   query.delete("limit");
   main().replaceChildren(
@@ -844,8 +851,12 @@ async function route() {
   S.timers.forEach(clearInterval);
   S.timers = [];
   const path = location.hash.replace(/^#/, "").split("?")[0] || "/search";
+  window.scrollTo(0, 0); // a new page starts at the top
   if (!S.user && path !== "/login") await loadSession();
-  if (!S.user) return renderLogin();
+  if (!S.user) {
+    if (path !== "/login" && location.hash.length > 1) sessionStorage.setItem("callrec.after", location.hash);
+    return renderLogin();
+  }
   if (path === "/login") return go(S.user.role === "agent" ? "/calls" : "/search");
   const parts = path.split("/").filter(Boolean);
   renderHeader(`/${parts[0] || "search"}`);
