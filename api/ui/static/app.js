@@ -647,9 +647,11 @@ async function nextFlag(after) {
   const queue = JSON.parse(sessionStorage.getItem("callrec.review") || "[]");
   const rest = queue.slice(queue.indexOf(after) + 1);
   sessionStorage.setItem("callrec.review", JSON.stringify(rest));
-  for (const id of rest) {
-    const found = (await api(`/v1/flags?state=open&limit=500`)).find((f) => f.id === id);
-    if (found) return openFlag(found);
+  if (rest.length) {
+    // One read of the open flags: the next one still open (another reviewer may have decided some).
+    const open = new Map((await api("/v1/flags?state=open&limit=500")).map((f) => [f.id, f]));
+    const next = rest.find((id) => open.has(id));
+    if (next !== undefined) return openFlag(open.get(next));
   }
   go("/flags");
 }
