@@ -9,11 +9,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from recorder.notify import deliver_forever
 from recorder.queue import requeue_stranded_calls
 
 from .services import Services
 from .settings import Settings
+from .webhook_sender import deliver_forever
 
 log = logging.getLogger(__name__)
 RECONCILE_S = 60

@@ -55,32 +55,30 @@ class FlagOut(model_of(Flag, "FlagFields")):  # type: ignore[misc]
         return cls(**{name: getattr(flag, name) for name in Flag.__dataclass_fields__}, **queue)
 
 
-class CallOut(BaseModel):
-    id: str
-    status: str
-    progress: float
-    stage: str | None
-    error: str | None
-    source: str
-    external_id: str | None
-    direction: str | None
-    agent_id: str | None
-    customer_number: str | None
-    started_at: datetime | None
-    channel_roles: list[str]
-    language_hint: str | None
-    language: str | None
-    model: str | None
-    attempts: int
-    extra: dict[str, Any]
+# Where the call's audio lies and how it is sealed stay inside; the API shows the audio's facts instead.
+_CALL_INTERNAL = (
+    *("audio_key", "original_audio_key", "listen_reason"),
+    *("audio_sha256", "audio_size", "audio_filename", "audio_format", "duration", "channels", "sample_rate"),
+)
+
+
+class CallOut(
+    model_of(  # type: ignore[misc]
+        Call,
+        "CallFields",
+        exclude=_CALL_INTERNAL,
+        channel_roles=(list[str], ...),
+        redaction=(
+            dict[str, Any] | None,
+            Field(None, description='{"found": {"card": 1}, "audio": "tone", "windows": [[s, e]]}'),
+        ),
+    )
+):
     audio: AudioInfo
-    characteristics: dict[str, Any] | None
-    flags: list[FlagOut] | None  # on GET /v1/calls/{id}; omitted (null) in lists
-    transcript_source: str | None  # model | import | correction
-    transcript_edited_by: str | None
-    transcript_edited_at: datetime | None
-    redaction: dict[str, Any] | None  # {"found": {"card": 1}, "audio": "tone", "windows": [[s, e]]}
-    has_original: bool  # the unredacted audio is kept (admins: GET .../audio?original=true)
+    flags: list[FlagOut] | None = Field(None, description="On GET /v1/calls/{id}; null in lists")
+    has_original: bool = Field(
+        False, description="The unredacted audio is kept (admins: GET .../audio?original=true)"
+    )
     confidence: dict[str, Any] | None = Field(
         None, description="How far the transcript can be trusted: score 0-1 and, when low, the reasons"
     )
@@ -88,31 +86,27 @@ class CallOut(BaseModel):
     needs_listen: str | None = Field(
         None, description="Rules were withheld on an untrusted transcript: a person should listen (why)"
     )
-    created_at: datetime
-    updated_at: datetime
 
     @classmethod
     def of(cls, call: Call, flags: list[Flag] | None = None, sees_review: bool = True) -> CallOut:
         """`sees_review`: false for agents, who see neither flags nor what rules were withheld."""
         analysis = call.characteristics or {}
+        shown = {
+            f.name: getattr(call, f.name) for f in dataclasses.fields(Call) if f.name not in _CALL_INTERNAL
+        }
+        redaction = call.redaction
         return cls(
-            id=call.id,
-            status=call.status.value,
-            progress=round(call.progress, 3),
-            stage=call.stage,
-            error=call.error,
-            source=call.source,
-            external_id=call.external_id,
-            direction=call.direction,
-            agent_id=call.agent_id,
-            customer_number=call.customer_number,
-            started_at=call.started_at,
-            channel_roles=list(call.channel_roles),
-            language_hint=call.language_hint,
-            language=call.language,
-            model=call.model,
-            attempts=call.attempts,
-            extra=call.extra,
+            **{
+                **shown,
+                "status": call.status.value,
+                "progress": round(call.progress, 3),
+                "channel_roles": list(call.channel_roles),
+                "redaction": (
+                    {k: v for k, v in redaction.items() if k != "original_transcript_key"}
+                    if redaction
+                    else None
+                ),
+            },
             audio=AudioInfo(
                 filename=call.audio_filename,
                 format=call.audio_format,
@@ -122,22 +116,11 @@ class CallOut(BaseModel):
                 channels=call.channels,
                 sample_rate=call.sample_rate,
             ),
-            characteristics=call.characteristics,
             flags=[FlagOut.of(f) for f in flags] if flags is not None else None,
-            transcript_source=call.transcript_source,
-            transcript_edited_by=call.transcript_edited_by,
-            transcript_edited_at=call.transcript_edited_at,
-            redaction=(
-                {k: v for k, v in call.redaction.items() if k != "original_transcript_key"}
-                if call.redaction
-                else None
-            ),
             has_original=bool(call.original_audio_key),
             confidence=analysis.get("confidence"),
             mono_in_stereo=bool(analysis.get("mono_in_stereo")),
             needs_listen=call.listen_reason if sees_review else None,
-            created_at=call.created_at,
-            updated_at=call.updated_at,
         )
 
 

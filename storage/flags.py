@@ -11,7 +11,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from .errors import FlagNotFound
-from .records import RaisedFlag
+from .records import RaisedFlag, record_of
 from .tables import CallRow, FlagRow, utcnow
 from .times import as_utc
 from .webhooks import record_event
@@ -54,22 +54,7 @@ class QueuedFlag:
 
 
 def _to_flag(row: FlagRow) -> Flag:
-    return Flag(
-        row.id,
-        row.call_id,
-        row.rule_id,
-        row.rule_version,
-        row.category,
-        row.severity,
-        row.evidence,
-        row.state,
-        row.reviewed_by,
-        row.reviewed_at,
-        row.comment,
-        row.created_at or utcnow(),
-        row.assigned_to,
-        row.withdrawn_reason,
-    )
+    return record_of(Flag, row, created_at=row.created_at or utcnow())
 
 
 def save_flags(

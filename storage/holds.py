@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from .errors import CallOnHold, HoldNotFound
+from .records import record_of
 from .tables import CallRow, LegalHoldRow, utcnow
 
 
@@ -30,10 +31,7 @@ class LegalHold:
 
 
 def _hold(row: LegalHoldRow) -> LegalHold:
-    return LegalHold(
-        row.id, row.call_id, row.customer_number, row.reason, row.created_by,
-        row.created_at, row.released_by, row.released_at,  # type: ignore[arg-type]
-    )  # fmt: skip
+    return record_of(LegalHold, row)
 
 
 def place_hold(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import BinaryIO
 
@@ -98,14 +99,8 @@ class S3ObjectStore:
 
     def open(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         length = 0 if end is None else end - start + 1
-        try:
+        with _s3_errors("read", key):
             response = self.client.get_object(self.bucket, self._name(key), offset=start, length=length)
-        except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchObject"):
-                raise ObjectNotFound(f"object {key} not found") from exc
-            raise ObjectStoreUnavailable(f"S3 read of {key} failed: {exc}") from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise ObjectStoreUnavailable(f"S3 read of {key} failed: {exc}") from exc
         return self._stream(response)
 
     @staticmethod
@@ -133,16 +128,10 @@ class S3ObjectStore:
             raise ObjectStoreUnavailable(f"S3 list of {prefix} failed: {exc}") from exc
 
     def copy(self, source: str, target: str) -> None:
-        try:
+        with _s3_errors("copy", source):
             self.client.copy_object(
                 self.bucket, self._name(target), CopySource(self.bucket, self._name(source)), sse=self._sse
             )
-        except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchObject"):
-                raise ObjectNotFound(f"object {source} not found") from exc
-            raise ObjectStoreUnavailable(f"S3 copy of {source} failed: {exc}") from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise ObjectStoreUnavailable(f"S3 copy of {source} failed: {exc}") from exc
 
     def listen(self, prefix: str) -> Iterator[str]:
         """MinIO's bucket notifications (an extension to S3): keys of objects created under `prefix`."""
@@ -177,3 +166,16 @@ class S3ObjectStore:
                 raise ObjectStoreUnavailable(f"S3 bucket {self.bucket} does not exist")
         except (S3Error, urllib3.exceptions.HTTPError) as exc:
             raise ObjectStoreUnavailable(f"S3 store unreachable: {exc}") from exc
+
+
+@contextmanager
+def _s3_errors(action: str, key: str) -> Iterator[None]:
+    """A missing object is ObjectNotFound; any other S3 or network failure leaves the store unavailable."""
+    try:
+        yield
+    except S3Error as exc:
+        if exc.code in ("NoSuchKey", "NoSuchObject"):
+            raise ObjectNotFound(f"object {key} not found") from exc
+        raise ObjectStoreUnavailable(f"S3 {action} of {key} failed: {exc}") from exc
+    except urllib3.exceptions.HTTPError as exc:
+        raise ObjectStoreUnavailable(f"S3 {action} of {key} failed: {exc}") from exc

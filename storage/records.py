@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 
 class CallStatus(StrEnum):
@@ -41,6 +43,10 @@ class Speaker:
     language: str | None = None
     # How sure language identification was (0-1); None when the language was given, not identified.
     language_probability: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The transcript JSON's speaker, which is also how the call row keeps it."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,3 +166,10 @@ class RaisedFlag:
     category: str
     severity: str
     evidence: list[dict[str, Any]]
+
+
+def record_of(record: type[R], row: object, **computed: Any) -> R:
+    """The record of a table row: each field read from the row's column of the same name, unless
+    `computed` gives it (a decoded vector, a default for a row not yet flushed)."""
+    names = [f.name for f in fields(record)]  # type: ignore[arg-type]
+    return record(**{name: computed[name] if name in computed else getattr(row, name) for name in names})

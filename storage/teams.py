@@ -98,7 +98,9 @@ def set_members(
             if user is None:
                 raise TeamError(f"no user {username!r}")
             if user.role != "manager":
-                raise TeamError(f"{username!r} is {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}, not a manager")
+                raise TeamError(
+                    f"{username!r} is {'an' if user.role[0] in 'aeiou' else 'a'} {user.role}, not a manager"
+                )
         session.execute(delete(TeamManagerRow).where(TeamManagerRow.team_id == row.id))
         session.add_all(TeamManagerRow(team_id=row.id, user_id=users[u].id) for u in sorted(set(managers)))
     session.flush()

@@ -62,17 +62,7 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     remember_terms(session, call.agent_id, (term for row in rows for term in row.search_forms.split()))
     call.language = transcript.language
     call.model = transcript.model
-    call.speakers = [
-        {
-            "id": s.id,
-            "role": s.role,
-            "channel": s.channel,
-            "role_source": s.role_source,
-            "language": s.language,
-            "language_probability": s.language_probability,
-        }
-        for s in transcript.speakers
-    ]
+    call.speakers = [s.as_dict() for s in transcript.speakers]
 
 
 PARTIAL = "partial"  # transcript_source of what recognition has heard so far, while the call is processing

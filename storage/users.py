@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .errors import UserError
+from .records import record_of
 from .tables import UserRow, UserSessionRow, utcnow
 
 # Roles a person can hold; telephony is for machines (API keys) only. What managers and agents see
@@ -47,7 +48,7 @@ class SignedIn:
 
 
 def _user(row: UserRow) -> User:
-    return User(row.id, row.username, row.role, row.display_name, row.active, row.created_at, row.agent_id)
+    return record_of(User, row)
 
 
 def _token_hash(token: str) -> str:

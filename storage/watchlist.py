@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import AlreadyWatched, VoiceNotFound
+from .records import record_of
 from .tables import SpeakerVoiceRow, VoiceWatchRow, utcnow
 from .voiceprints import vector_of
 
@@ -30,18 +31,8 @@ class VoiceWatch:
 
 
 def _to_watch(row: VoiceWatchRow) -> VoiceWatch:
-    return VoiceWatch(
-        row.id,
-        row.call_id,
-        row.speaker,
-        row.model,
-        vector_of(row.embedding),
-        row.note,
-        row.active,
-        row.created_by,
-        row.created_at or utcnow(),
-        row.ended_by,
-        row.ended_at,
+    return record_of(
+        VoiceWatch, row, embedding=vector_of(row.embedding), created_at=row.created_at or utcnow()
     )
 
 

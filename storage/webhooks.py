@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .encryption import EncryptionError, Keyring
 from .errors import WebhookNotFound
+from .records import record_of
 from .sealed import seal, unseal
 from .tables import WebhookDeliveryRow, WebhookRow, utcnow
 
@@ -80,19 +81,7 @@ def _webhook(row: WebhookRow, keyring: Keyring | None) -> Webhook:
 
 
 def _delivery(row: WebhookDeliveryRow) -> Delivery:
-    return Delivery(
-        row.id,
-        row.webhook_id,
-        row.event,
-        row.payload,
-        row.state,
-        row.attempts,
-        row.next_attempt_at,  # type: ignore[arg-type]
-        row.last_status,
-        row.last_error,
-        row.created_at,  # type: ignore[arg-type]
-        row.delivered_at,
-    )
+    return record_of(Delivery, row)
 
 
 def create_webhook(

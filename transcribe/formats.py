@@ -25,17 +25,7 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
     return {
         "language": transcript.language,
         "duration": round(transcript.duration, 3),
-        "speakers": [
-            {
-                "id": s.id,
-                "role": s.role,
-                "channel": s.channel,
-                "role_source": s.role_source,
-                "language": s.language,
-                "language_probability": s.language_probability,
-            }
-            for s in transcript.speakers
-        ],
+        "speakers": [s.as_dict() for s in transcript.speakers],
         "segments": [
             {
                 "start": s.start,

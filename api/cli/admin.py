@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -18,9 +18,6 @@ from .common import (
     teams_app,
     users_app,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @keys_app.command("create")

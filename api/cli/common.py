@@ -4,39 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ..ingest_client import IngestOutcome
 from ..settings import Settings, load_settings
 
-if TYPE_CHECKING:
-    pass
-
 app = typer.Typer(
     help="callrec: call recording, transcription and search.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
-rules_app = typer.Typer(help="Rule packs.", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
-recorder_app = typer.Typer(help="Telephony ingestion: folder watch, bucket drop.", no_args_is_help=True)
-app.add_typer(recorder_app, name="recorder")
-audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
-retention_app = typer.Typer(help="Retention policies.", no_args_is_help=True)
-app.add_typer(retention_app, name="retention")
-customers_app = typer.Typer(help="Customers' data.", no_args_is_help=True)
-app.add_typer(customers_app, name="customers")
-objects_app = typer.Typer(help="The object store: encryption keys.", no_args_is_help=True)
-app.add_typer(objects_app, name="objects")
-users_app = typer.Typer(help="People who sign in to the review desk.", no_args_is_help=True)
-app.add_typer(users_app, name="users")
-teams_app = typer.Typer(help="Teams: agents, and the managers who see their calls.", no_args_is_help=True)
-app.add_typer(teams_app, name="teams")
+
+
+def _sub_app(name: str, help: str) -> typer.Typer:
+    sub = typer.Typer(help=help, no_args_is_help=True)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+keys_app = _sub_app("keys", "API keys.")
+rules_app = _sub_app("rules", "Rule packs.")
+recorder_app = _sub_app("recorder", "Telephony ingestion: folder watch, bucket drop.")
+audit_app = _sub_app("audit", "The audit trail.")
+retention_app = _sub_app("retention", "Retention policies.")
+customers_app = _sub_app("customers", "Customers' data.")
+objects_app = _sub_app("objects", "The object store: encryption keys.")
+users_app = _sub_app("users", "People who sign in to the review desk.")
+teams_app = _sub_app("teams", "Teams: agents, and the managers who see their calls.")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", envvar="CALLREC_CONFIG", help="A file of CALLREC_...=value lines")

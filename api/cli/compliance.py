@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,9 +17,6 @@ from .common import (
     customers_app,
     retention_app,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @audit_app.command("verify")

@@ -6,7 +6,7 @@ import json
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -18,9 +18,6 @@ from .common import (
     run_batch,
     server_and_key,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command()

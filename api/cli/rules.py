@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -15,9 +15,6 @@ from .common import (
     _settings,
     rules_app,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @rules_app.command("check")

@@ -9,12 +9,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AnyHttpUrl, BaseModel, Field
 
-from recorder.webhook_targets import resolve
 from storage import audit, webhooks
 from storage.api_keys import ApiKey
 
 from ..auth import actor, admin_only, origin
 from ..schemas import ErrorOut, RowId, model_of
+from ..webhook_targets import resolve
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}

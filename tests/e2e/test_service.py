@@ -63,7 +63,7 @@ def check_english_call(service) -> None:
 
 
 def test_embedded_defaults_english_hebrew_arabic(tmp_path):
-    from recorder.notify import verify
+    from api.webhook_sender import verify
     from tests.e2e.conftest import callrec_up
     from tests.telephony import Receiver
 

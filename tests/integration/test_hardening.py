@@ -444,7 +444,7 @@ def test_webhooks_to_loopback_link_local_or_private_addresses_are_refused(admin_
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_webhook_whose_address_turns_internal_is_not_sent_and_bodies_are_not_logged(admin_api):
-    from recorder.notify import deliver_due
+    from api.webhook_sender import deliver_due
 
     client, services = admin_api
     secret_answer = Receiver(fail_first=5, answer=b"internal: db password hunter2")
@@ -630,7 +630,7 @@ def test_webhook_and_transcript_changes_are_audited_and_secrets_sealed(
 
     from api.services import build_services
     from api.settings import load_settings
-    from recorder.notify import deliver_due, verify
+    from api.webhook_sender import deliver_due, verify
     from storage import api_keys
     from storage.tables import WebhookRow
 

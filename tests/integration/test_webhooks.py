@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from recorder.notify import deliver_due, verify
+from api.webhook_sender import deliver_due, verify
 from recorder.settings import RecorderSettings
 from storage import api_keys, webhooks
 from storage import calls as call_records

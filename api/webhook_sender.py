@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from recorder.settings import RecorderSettings
 from storage import webhooks
 from storage.database import Database
 from storage.tables import utcnow
 
-from .settings import RecorderSettings
 from .webhook_targets import WebhookTargetRefused, resolve
 
 log = logging.getLogger(__name__)

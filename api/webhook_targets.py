@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .errors import WebhookTargetRefused
+from recorder.errors import WebhookTargetRefused
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
