@@ -9,6 +9,7 @@ from .docs import install_docs
 from .errors import install_error_handlers
 from .routes import (
     agents,
+    call_list,
     calls,
     compliance,
     dashboard,
@@ -21,6 +22,7 @@ from .routes import (
     teams,
     telephony,
     transcripts,
+    views,
     watchlist,
     webhooks,
 )
@@ -49,7 +51,9 @@ def create_app(services: Services) -> FastAPI:
         upload_bytes=services.ingestor.max_bytes + 2**20,
     )
     app.include_router(health.router)
+    app.include_router(call_list.router)
     app.include_router(calls.router)
+    app.include_router(views.router)
     app.include_router(search.router)
     app.include_router(transcripts.router)
     app.include_router(flags.router)

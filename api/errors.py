@@ -24,6 +24,7 @@ STATUS = {
     "search_too_costly": 422,
     "invalid_user": 422,
     "invalid_team": 422,
+    "invalid_view": 422,
     "not_found": 404,
     "flag_not_found": 404,
     "encryption_error": 500,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -121,71 +120,6 @@ def calls_by_id(session: Session, call_ids: list[str]) -> dict[str, Call]:
     if not call_ids:
         return {}
     return {row.id: to_call(row) for row in session.scalars(select(CallRow).where(CallRow.id.in_(call_ids)))}
-
-
-@dataclass(frozen=True, slots=True)
-class CallFilter:
-    status: CallStatus | None = None
-    source: str | None = None
-    direction: str | None = None
-    agent_id: str | None = None
-    customer_number: str | None = None
-    external_id: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    flag_category: str | None = None  # carries a flag of this category that is not dismissed
-    # (metric name, operator, value) on the stored characteristics, e.g. ("interruptions_by_agent", ">=", 2)
-    metrics: tuple[tuple[str, str, float], ...] = ()
-    # The caller's scope (storage/teams.py): only calls of these agents; None means no limit.
-    agent_ids: frozenset[str] | None = None
-    needs_listen: bool | None = None  # marked for a person to listen (rules withheld), or not
-
-
-_METRIC_OPERATORS = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "==": "__eq__"}
-
-
-def list_calls(
-    session: Session, where: CallFilter, limit: int = 50, before: tuple[datetime, str] | None = None
-) -> list[Call]:
-    """Newest first; `before` is the (created_at, id) of the last call on the previous page."""
-    query = select(CallRow)
-    for column, value in (
-        (CallRow.status, where.status.value if where.status else None),
-        (CallRow.source, where.source),
-        (CallRow.direction, where.direction),
-        (CallRow.agent_id, where.agent_id),
-        (CallRow.customer_number, where.customer_number),
-        (CallRow.external_id, where.external_id),
-    ):
-        if value is not None:
-            query = query.where(column == value)
-    if where.agent_ids is not None:
-        query = query.where(CallRow.agent_id.in_(sorted(where.agent_ids)))
-    if where.needs_listen is not None:
-        marked = CallRow.listen_reason.is_not(None)
-        query = query.where(marked if where.needs_listen else ~marked)
-    if where.created_after:
-        query = query.where(CallRow.created_at >= as_utc(where.created_after))
-    if where.created_before:
-        query = query.where(CallRow.created_at < as_utc(where.created_before))
-    if where.flag_category:
-        query = query.where(
-            exists().where(
-                FlagRow.call_id == CallRow.id,
-                FlagRow.category == where.flag_category,
-                FlagRow.state.notin_(("dismissed", "withdrawn")),
-            )
-        )
-    for name, op, threshold in where.metrics:
-        metric = CallRow.characteristics["metrics"][name].as_float()
-        query = query.where(getattr(metric, _METRIC_OPERATORS[op])(threshold))
-    if before is not None:
-        created_at, call_id = before
-        query = query.where(
-            (CallRow.created_at < created_at) | ((CallRow.created_at == created_at) & (CallRow.id < call_id))
-        )
-    query = query.order_by(CallRow.created_at.desc(), CallRow.id.desc()).limit(limit)
-    return [to_call(row) for row in session.scalars(query)]
 
 
 def _set(session: Session, call_id: str, **values: object) -> None:

@@ -90,6 +90,14 @@ class ScorecardNotFound(StorageError):
     code = "not_found"
 
 
+class ViewError(StorageError):
+    code = "invalid_view"
+
+
+class ViewNotFound(StorageError):
+    code = "not_found"
+
+
 class AuditKeyMissing(StorageError):
     code = "audit_key_missing"
 

@@ -397,3 +397,18 @@ class QaReviewRow(Base):
     score: Mapped[float] = mapped_column(Float)  # weighted, 0-100
     comments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{at: seconds, text}]
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SavedViewRow(Base):
+    """A named set of calls-list filters, private to the person (or key) who saved it."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("owner", "name", name="uq_saved_views_owner_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(64))
+    query: Mapped[str] = mapped_column(
+        Text
+    )  # the calls list's query string, e.g. "language=he&flag=complaint"
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from storage.calls import CallFilter, count_recent_calls, get_call, list_calls, set_listen_reason
+from storage.call_list import CallFilter, list_calls
+from storage.calls import count_recent_calls, get_call, set_listen_reason
 from storage.database import Database, Session
 from storage.flags import save_characteristics, save_flags
 from storage.processed_calls import save_processed_call

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -18,25 +16,22 @@ from recorder.metadata import parse_metadata
 from storage import api_keys, audit, metrics
 from storage import calls as call_records
 from storage.api_keys import ApiKey
-from storage.calls import CallFilter
 from storage.flags import list_call_flags
 from storage.records import CallStatus
 from storage.transcripts import PARTIAL, load_transcript
-from transcribe.characteristics import METRICS
 from transcribe.formats import MEDIA_TYPES, render, to_json
 
 from ..auth import (
     ORIGINALS_ROLES,
     actor,
     admin_only,
-    call_scope,
     ensure_visible,
     origin,
     reader,
     record_access,
     uploader,
 )
-from ..schemas import CallCreated, CallOut, CallPage, ErrorOut, TranscriptOut
+from ..schemas import CallCreated, CallOut, ErrorOut, TranscriptOut
 from ..upload import read_upload
 from .transcripts import CallWithoutAudio, TranscriptIn, create_call_without_audio
 
@@ -133,78 +128,6 @@ def _upload_source(services, key: ApiKey, source: str) -> str:  # type: ignore[n
             return api_keys.upload_source(session, key, source)
         except ValueError as exc:
             raise HTTPException(403, str(exc)) from exc
-
-
-_METRIC_FILTER = re.compile(r"^([a-z_]+)(>=|<=|==|>|<)(-?\d+(?:\.\d+)?)$")
-
-
-def _metric_filter(text: str) -> tuple[str, str, float]:
-    match = _METRIC_FILTER.match(text.replace(" ", ""))
-    if not match or match.group(1) not in METRICS:
-        raise HTTPException(
-            400, f"metric filter {text!r}: use NAME>=VALUE with NAME one of {', '.join(METRICS)}"
-        )
-    return match.group(1), match.group(2), float(match.group(3))
-
-
-def _encode_cursor(created_at: datetime, call_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{call_id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        created, call_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-        return datetime.fromisoformat(created), call_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(400, "invalid cursor: pass next_cursor from the previous page unchanged") from exc
-
-
-@router.get("", response_model=CallPage, responses=ERRORS)
-def list_calls(
-    request: Request,
-    key: Annotated[ApiKey, Depends(reader)],
-    status: CallStatus | None = None,
-    source: str | None = None,
-    direction: Literal["inbound", "outbound", "internal"] | None = None,
-    agent_id: str | None = None,
-    customer_number: str | None = None,
-    external_id: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    flag: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
-    metric: list[str] = Query([], description="Characteristic thresholds, e.g. interruptions_by_agent>=2"),
-    needs_listen: bool | None = Query(
-        None, description="Only calls marked (true) or not marked (false) for a person to listen"
-    ),
-    limit: int = Query(50, ge=1, le=500),
-    cursor: str | None = None,
-) -> CallPage:
-    """Calls, newest first, filtered; follow next_cursor for the next page."""
-    sees_review = key.role != "agent"
-    if needs_listen is not None and not sees_review:
-        raise HTTPException(403, "agents do not see which calls are marked for review")
-    if flag is not None and not sees_review:
-        raise HTTPException(403, "agents cannot filter by flag: flags are for reviewers")
-    where = CallFilter(
-        status=status,
-        source=source,
-        direction=direction,
-        agent_id=agent_id,
-        customer_number=customer_number,
-        external_id=external_id,
-        created_after=created_after,
-        created_before=created_before,
-        flag_category=flag,
-        metrics=tuple(_metric_filter(m) for m in metric),
-        agent_ids=call_scope(request, key),
-        needs_listen=needs_listen,
-    )
-    before = _decode_cursor(cursor) if cursor else None
-    with _services(request).db.session() as session:
-        calls = call_records.list_calls(session, where, limit=limit + 1, before=before)
-    page = calls[:limit]
-    next_cursor = _encode_cursor(page[-1].created_at, page[-1].id) if len(calls) > limit else None
-    return CallPage(items=[CallOut.of(c, sees_review=sees_review) for c in page], next_cursor=next_cursor)
 
 
 @router.get("/{call_id}", response_model=CallOut, responses=ERRORS)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from storage import audit
 from storage.api_keys import ApiKey
-from storage.calls import CallFilter, list_calls
+from storage.call_list import CallFilter, list_calls
 from storage.database import Session
 from storage.flags import flag_agent, flag_counts, list_flags, review_flag
 from storage.records import CallStatus

@@ -10,7 +10,7 @@ from rq.job import Job
 from api.app import create_app
 from api.services import build_services
 from api.settings import load_settings
-from storage import api_keys
+from storage import api_keys, call_list
 from storage import calls as call_records
 from storage.records import Segment, Speaker, Transcript, Word
 from storage.transcripts import save_transcript
@@ -48,7 +48,7 @@ def objects_on_disk(services):
 
 def call_count(services):
     with services.db.session() as session:
-        return len(call_records.list_calls(session, call_records.CallFilter(), limit=1000))
+        return len(call_list.list_calls(session, call_list.CallFilter(), limit=1000))
 
 
 def test_upload_stores_records_and_queues_the_call(service):

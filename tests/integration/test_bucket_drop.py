@@ -14,7 +14,7 @@ from api.services import build_services
 from api.settings import load_settings
 from recorder.bucket import BucketDrop
 from recorder.settings import WatchSettings
-from storage import calls as call_records
+from storage import call_list
 from storage.errors import ObjectStoreUnavailable
 from tests.telephony import STEREO
 
@@ -49,7 +49,7 @@ def drop_object(services, key: str, data: bytes) -> None:
 
 def stored_calls(services):
     with services.db.session() as session:
-        return call_records.list_calls(session, call_records.CallFilter(), limit=100)
+        return call_list.list_calls(session, call_list.CallFilter(), limit=100)
 
 
 def test_a_dropped_recording_is_ingested_once_without_a_second_upload(drop):

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage import api_keys
+from storage import api_keys, call_list
 from storage import calls as call_records
-from storage.calls import CallFilter
+from storage.call_list import CallFilter
 from storage.errors import CallNotFound, InvalidQuery
 from storage.records import CallStatus, NewCall, Segment, Speaker, Transcript, Word
 from storage.search_index import search
@@ -97,16 +97,16 @@ def test_list_filters_and_pages_newest_first(db):
                 session, f"id-{n}", new_call(f"e{n}", direction="inbound" if n % 2 else "outbound")
             )
     with db.session() as session:
-        page1 = call_records.list_calls(session, CallFilter(), limit=3)
+        page1 = call_list.list_calls(session, CallFilter(), limit=3)
         last = page1[-1]
-        page2 = call_records.list_calls(session, CallFilter(), limit=3, before=(last.created_at, last.id))
-        inbound = call_records.list_calls(session, CallFilter(direction="inbound"))
+        page2 = call_list.list_calls(session, CallFilter(), limit=3, before=(last.created_at, last.id))
+        inbound = call_list.list_calls(session, CallFilter(direction="inbound"))
     assert len(page1) == 3 and len(page2) == 2
     assert {c.id for c in page1}.isdisjoint({c.id for c in page2})
     assert {c.id for c in inbound} == {"id-1", "id-3"}
     with db.session() as session:
         future = datetime.now(UTC) + timedelta(days=1)
-        assert call_records.list_calls(session, CallFilter(created_after=future)) == []
+        assert call_list.list_calls(session, CallFilter(created_after=future)) == []
 
 
 def test_transcript_round_trips_with_word_timings(db):

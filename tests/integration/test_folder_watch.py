@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from recorder.folder_watch import FolderWatcher
 from recorder.settings import WatchSettings
 from recorder.upload_client import Delivery, post_call
-from storage import api_keys
-from storage import calls as call_records
+from storage import api_keys, call_list
 from tests.telephony import MONO, STEREO, write_legs
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -62,7 +61,7 @@ def settle(watcher: FolderWatcher, clock: Clock, seconds: float = 6) -> list:
 
 def stored_calls(services) -> list:
     with services.db.session() as session:
-        return call_records.list_calls(session, call_records.CallFilter(), limit=100)
+        return call_list.list_calls(session, call_list.CallFilter(), limit=100)
 
 
 def test_freepbx_recording_with_sidecar_is_ingested_and_moved_to_done(pbx):

@@ -31,7 +31,7 @@ from recorder.bucket import BucketDrop
 from recorder.folder_watch import FolderWatcher
 from recorder.settings import RecorderSettings, WatchSettings
 from recorder.upload_client import Delivery
-from storage import audit
+from storage import audit, call_list
 from storage import calls as call_records
 from storage.errors import InvalidObjectKey
 from storage.objects_local import LocalObjectStore
@@ -193,7 +193,7 @@ def test_an_upload_with_thousands_of_fields_is_refused(admin_api):
         response = client.post("/v1/calls", files={"audio": ("c.wav", audio.read())}, data=fields)
     assert response.status_code == 422 and "at most 8 form fields" in response.json()["detail"]
     with services.db.session() as session:
-        assert call_records.list_calls(session, call_records.CallFilter()) == []
+        assert call_list.list_calls(session, call_list.CallFilter()) == []
 
 
 # --- 22. Documentation assets from this server, security headers everywhere ----------------------
@@ -253,7 +253,7 @@ def test_a_link_dropped_in_the_bucket_folder_is_not_ingested(admin_api, tmp_path
     (incoming / "out-0541234567-4001-20251122-093015-1.wav").symlink_to(outside)
     assert BucketDrop(services.ingestor, WatchSettings(settle_s=0)).scan() == []
     with services.db.session() as session:
-        assert call_records.list_calls(session, call_records.CallFilter()) == []
+        assert call_list.list_calls(session, call_list.CallFilter()) == []
 
 
 def test_a_link_dropped_in_the_watched_folder_is_not_ingested(tmp_path):
@@ -303,7 +303,7 @@ def test_uploads_past_the_duration_limit_or_at_odd_rates_are_refused_and_nothing
     odd = client.post("/v1/calls", files={"audio": ("bomb.wav", one_hz.getvalue())})
     assert odd.status_code == 415 and "sample rate of 1 Hz" in odd.json()["detail"]
     with services.db.session() as session:
-        assert call_records.list_calls(session, call_records.CallFilter()) == []
+        assert call_list.list_calls(session, call_list.CallFilter()) == []
     assert [p for p in (tmp_path / "objects").rglob("*") if p.is_file()] == []
     services.close()
 
@@ -532,7 +532,7 @@ def test_a_key_cannot_squat_another_sources_external_ids(admin_api):
     assert again.status_code == 200 and again.json()["id"] == real.json()["id"]
     assert upload(as_pbx, {"source": "other", "external_id": "X"}).status_code == 403
     with services.db.session() as session:
-        (call,) = call_records.list_calls(session, call_records.CallFilter())
+        (call,) = call_list.list_calls(session, call_list.CallFilter())
     assert call.source == "asterisk-east"
 
 

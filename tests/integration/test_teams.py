@@ -127,6 +127,15 @@ MATRIX = [
     ),
     ("POST", "/v1/users/ari/disable", None, dict(compliance=NO, manager=NO, agent=NO)),
     ("DELETE", "/v1/teams/south", None, dict(compliance=NO, manager=NO, agent=NO)),
+    # Saved views are everyone's own (test_calls_list.py): reading one's own is always allowed.
+    ("GET", "/v1/views", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
+    (
+        "POST",
+        "/v1/views",
+        {"name": "mine", "query": "language=he"},
+        dict(admin=OK, compliance=OK, manager=OK, agent=OK),
+    ),
+    ("DELETE", "/v1/views/1", None, dict(compliance=404, manager=404, agent=404)),  # nobody's own
 ]
 # Endpoints outside the matrix, and why: each has its own tests.
 PUBLIC = {

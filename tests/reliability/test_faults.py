@@ -22,7 +22,7 @@ from api.embedded_redis import EmbeddedRedis
 from api.services import build_services
 from api.settings import load_settings
 from recorder.queue import requeue_stranded_calls
-from storage import api_keys
+from storage import api_keys, call_list
 from storage import calls as call_records
 from tests.conftest import free_port
 from tests.telephony import STEREO
@@ -96,7 +96,7 @@ def test_an_unreachable_object_store_gives_503_and_leaves_no_row(monkeypatch, tm
         assert "S3" in refused.json()["detail"]
         assert time.monotonic() - started < 30  # short retries: the sender learns in seconds
         with services.db.session() as session:
-            calls = call_records.list_calls(session, call_records.CallFilter())
+            calls = call_list.list_calls(session, call_list.CallFilter())
         assert [c.external_id for c in calls] == ["ok"]
         assert client.get("/readyz").status_code == 503
     finally:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from recorder.errors import IngestError
 from recorder.probe import probe_audio
-from storage import calls as call_records
+from storage import call_list
 from tests.telephony import MONO, STEREO
 from transcribe.audio import AudioDecodeError, load_audio
 
@@ -85,7 +85,7 @@ absurd_metadata = st.one_of(
 def test_the_upload_endpoint_never_fails_with_a_server_error(admin_api, audio, metadata):
     client, services = admin_api
     with services.db.session() as session:
-        before = len(call_records.list_calls(session, call_records.CallFilter(), limit=1000))
+        before = len(call_list.list_calls(session, call_list.CallFilter(), limit=1000))
     objects_before = len(services.objects.list(""))
     response = client.post("/v1/calls", files={"audio": ("x.wav", audio)}, data={"metadata": metadata})
     assert response.status_code < 500, response.text
@@ -93,7 +93,7 @@ def test_the_upload_endpoint_never_fails_with_a_server_error(admin_api, audio, m
     if response.status_code >= 400:
         assert body["error"] and body["detail"]
         with services.db.session() as session:
-            assert len(call_records.list_calls(session, call_records.CallFilter(), limit=1000)) == before
+            assert len(call_list.list_calls(session, call_list.CallFilter(), limit=1000)) == before
         assert len(services.objects.list("")) == objects_before
     else:
         assert response.status_code in (200, 201) and body["id"]
