@@ -441,3 +441,46 @@ def test_calls_list_filters_sorts_pages_and_saves_views(server, browser):
     assert page.locator("#more-calls").is_hidden()
     shot(page, "calls-list")
     assert not page.errors, page.errors
+
+
+def test_words_waveform_timeline_and_player_work_from_the_keyboard(server, browser):
+    base, desk, _ = server
+    page = open_desk(browser, base, "rina")
+    page.goto(f"{base}/ui/#/calls/{desk.calls['he']}")
+    page.wait_for_selector("#transcript .turn")
+    wait_until(page, "document.querySelector('audio').readyState >= 1")
+    audio = "document.querySelector('audio')"
+    # A Hebrew turn: one tab stop, and the left arrow goes on to the next word (reading order).
+    first = page.locator("#transcript .turn.rtl .w").first
+    first.focus()
+    page.keyboard.press("ArrowLeft")
+    second_start = float(page.evaluate("() => document.activeElement.dataset.start"))
+    assert page.evaluate("() => document.activeElement.tabIndex") == 0
+    assert second_start > float(first.get_attribute("data-start"))
+    page.keyboard.press("Enter")
+    wait_until(page, f"Math.abs({audio}.currentTime - {second_start}) < 0.3")
+    page.evaluate(f"() => {audio}.pause()")
+    assert "play from" in page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    # The waveform and the timeline are labelled sliders: arrows move the playback 5 s.
+    for control in ("canvas.wave", "svg.timeline"):
+        page.evaluate(f"() => {{ {audio}.currentTime = 1; }}")
+        page.focus(control)
+        assert page.evaluate(f"() => document.querySelector('{control}').getAttribute('aria-label')")
+        page.keyboard.press("ArrowRight")
+        wait_until(page, f"Math.abs({audio}.currentTime - 6) < 0.3")
+        assert "of" in page.evaluate(
+            f"() => document.querySelector('{control}').getAttribute('aria-valuetext')"
+        )
+    # Page keys, away from any control: speed up and down, and space plays and pauses.
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press(">")
+    wait_until(page, f"{audio}.playbackRate === 1.25")
+    page.keyboard.press("<")
+    page.keyboard.press("<")
+    wait_until(page, f"{audio}.playbackRate === 0.75")
+    page.keyboard.press("Space")
+    wait_until(page, f"!{audio}.paused")
+    page.keyboard.press("Space")
+    wait_until(page, f"{audio}.paused")
+    assert page.locator("#follow-playback").is_checked()
+    assert not page.errors, page.errors

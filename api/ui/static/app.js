@@ -401,7 +401,7 @@ async function renderCall(callId) {
     ? h("p", { class: "small" }, "Download transcript: ", ["json", "srt", "vtt", "txt"].map((f) => [h("a", { href: `/v1/calls/${callId}/transcript?format=${f}`, download: `${callId}.${f}` }, f.toUpperCase()), " "]))
     : null;
   main().replaceChildren(head, player.section, h("div", { class: "cols" }, h("section", {}, h("h2", {}, "Transcript"), downloads, turns), side));
-  followPlayback(player.audio, words);
+  followPlayback(player.audio, words, player.follow);
   qaSection(call, player.audio).then((qa) => $("#qa") && $("#qa").replaceWith(qa), (e) => { if (!e.stale) showError(e.message); });
   const t = parseFloat(params().get("t"));
   if (!Number.isNaN(t)) player.audio.addEventListener("loadedmetadata", () => { player.audio.currentTime = t; }, { once: true });
@@ -471,19 +471,32 @@ function turn(seg, index, words, audio) {
   const list = seg.words.length ? seg.words : [{ start: seg.start, end: seg.end, word: seg.text, probability: 1 }];
   list.forEach((w, j) => {
     const low = w.probability < 0.5;
+    // One tab stop per turn; the arrow keys move between its words and Enter plays from one.
     const el = h("span", {
       class: `w${low ? " low" : ""}`, title: low ? `low confidence (${Math.round(w.probability * 100)}%)` : null,
+      role: "button", tabindex: j === 0 ? "0" : "-1", "aria-label": `${w.word.trim()}, play from ${clock(w.start)}${low ? ", low confidence" : ""}`,
       dataset: { start: w.start, end: w.end },
       onclick: () => { audio.currentTime = w.start; audio.play().catch(() => {}); },
     }, w.word.trim());
     words.push({ start: w.start, end: w.end, el });
     body.append(el, j < list.length - 1 ? " " : "");
   });
+  body.addEventListener("keydown", (ev) => {
+    const here = ev.target.closest(".w");
+    if (!here) return;
+    if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); ev.stopPropagation(); here.click(); return; }
+    // Reading order: in a right-to-left turn the next word is to the left.
+    const forward = rtl ? "ArrowLeft" : "ArrowRight", back = rtl ? "ArrowRight" : "ArrowLeft";
+    const to = ev.key === forward ? here.nextElementSibling : ev.key === back ? here.previousElementSibling : null;
+    if (!to) return;
+    ev.preventDefault(); ev.stopPropagation();
+    here.tabIndex = -1; to.tabIndex = 0; to.focus();
+  });
   return h("div", { class: `turn ${seg.role}${rtl ? " rtl" : ""}${seg.overlapped ? " overlapped" : ""}`, dir: rtl ? "rtl" : "ltr", dataset: { index } },
     h("div", { class: "who", dir: "ltr" }, `${seg.role} · ${seg.speaker} · ${clock(seg.start)}${seg.overlapped ? " · overlapping" : ""}`), body);
 }
 
-function followPlayback(audio, words) {
+function followPlayback(audio, words, follow) {
   words.sort((a, b) => a.start - b.start);
   let current = null;
   function tick() {
@@ -497,6 +510,7 @@ function followPlayback(audio, words) {
     if (next !== current) {
       if (current) current.classList.remove("now");
       if (next) next.classList.add("now");
+      if (next && !audio.paused && follow.checked) next.scrollIntoView({ block: "center" });
       current = next;
     }
     if (!audio.paused) requestAnimationFrame(tick);
@@ -506,18 +520,69 @@ function followPlayback(audio, words) {
   audio.addEventListener("timeupdate", tick);
 }
 
+// Keys for the player while a call page is open: space plays or pauses, the arrows move 5 seconds,
+// < and > change the speed. Not while typing, nor when a focused control has its own use for the key.
+document.addEventListener("keydown", (ev) => { if (S.playerKeys) S.playerKeys(ev); });
+const SPEEDS = [0.75, 1, 1.25, 1.5, 2];
+
+function seekBy(audio, seconds, duration) {
+  audio.currentTime = Math.min(Math.max(0, audio.currentTime + seconds), duration || audio.duration || 0);
+}
+
+function positionControl(el, audio, duration, label) {
+  // A keyboard-reachable seek bar (the waveform, the timeline): arrows move 5 s, Home and End jump.
+  el.setAttribute("tabindex", "0");
+  el.setAttribute("role", "slider");
+  el.setAttribute("aria-label", label);
+  el.setAttribute("aria-valuemin", "0");
+  el.setAttribute("aria-valuemax", String(Math.round(duration)));
+  const show = () => {
+    el.setAttribute("aria-valuenow", String(Math.round(audio.currentTime)));
+    el.setAttribute("aria-valuetext", `${clock(audio.currentTime)} of ${clock(duration)}`);
+  };
+  show();
+  audio.addEventListener("timeupdate", show);
+  el.addEventListener("keydown", (ev) => {
+    const moves = { ArrowRight: 5, ArrowUp: 5, ArrowLeft: -5, ArrowDown: -5 };
+    if (ev.key in moves) seekBy(audio, moves[ev.key], duration);
+    else if (ev.key === "Home") audio.currentTime = 0;
+    else if (ev.key === "End") audio.currentTime = duration;
+    else return;
+    ev.preventDefault(); ev.stopPropagation(); show();
+  });
+}
+
 function playerSection(call) {
   const audio = h("audio", { controls: true, preload: "metadata" });
+  const duration = call.audio.duration;
   const canvas = h("canvas", { class: "wave", width: 1200, height: 80, title: "Click to play from here" });
-  const section = h("section", { class: "player" }, canvas, audio);
+  positionControl(canvas, audio, duration, "Waveform: playback position (arrow keys move 5 seconds)");
+  const follow = h("input", { type: "checkbox", id: "follow-playback", checked: true });
+  const speed = h("span", { id: "speed", class: "small muted" }, "1×");
+  audio.addEventListener("ratechange", () => { speed.textContent = `${audio.playbackRate}×`; });
+  const keys = h("p", { class: "small muted" }, h("label", { class: "check" }, follow, "Follow playback in the transcript"),
+    " Keys: space play/pause · ←/→ 5 s · < > speed ", speed);
+  const section = h("section", { class: "player" }, canvas, audio, keys);
   canvas.addEventListener("click", (ev) => {
     const box = canvas.getBoundingClientRect();
-    const duration = audio.duration || call.audio.duration;
-    audio.currentTime = ((ev.clientX - box.left) / box.width) * duration;
+    audio.currentTime = ((ev.clientX - box.left) / box.width) * (audio.duration || duration);
     audio.play().catch(() => {});
   });
+  S.playerKeys = (ev) => {
+    const target = ev.target;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || (target.closest && target.closest("input, textarea, select, button, audio, a, [role=slider], [role=button]"))) return;
+    const speedAt = SPEEDS.indexOf(audio.playbackRate);
+    const act = {
+      " ": () => (audio.paused ? audio.play().catch(() => {}) : audio.pause()),
+      ArrowRight: () => seekBy(audio, 5, duration),
+      ArrowLeft: () => seekBy(audio, -5, duration),
+      ">": () => { audio.playbackRate = SPEEDS[Math.min(SPEEDS.length - 1, (speedAt < 0 ? 1 : speedAt) + 1)]; },
+      "<": () => { audio.playbackRate = SPEEDS[Math.max(0, (speedAt < 0 ? 1 : speedAt) - 1)]; },
+    }[ev.key];
+    if (act) { ev.preventDefault(); act(); }
+  };
   drawWave(canvas, call, audio);
-  return { section, audio };
+  return { section, audio, follow };
 }
 
 async function drawWave(canvas, call, audio) {
@@ -587,6 +652,8 @@ function timelineSection(call, transcript, audio) {
     const box = chart.getBoundingClientRect();
     audio.currentTime = ((ev.clientX - box.left) / box.width) * duration;
   });
+  positionControl(chart, audio, duration,
+    `Timeline of who talked when, ${(chars.interruptions || []).length} interruptions: playback position (arrow keys move 5 seconds)`);
   const pct = (v) => (v === undefined ? "—" : `${Math.round(100 * v)}%`);
   return h("section", { id: "characteristics" }, h("h2", {}, "Characteristics"), chart,
     h("div", { class: "legend" }, h("span", {}, h("i", { style: "background:#1f6feb" }), "agent"), h("span", {}, h("i", { style: "background:#b35900" }), "customer"), h("span", {}, h("i", { style: "background:#cf222e" }), "interruption"), h("span", {}, h("i", { style: "background:#8c959f" }), "longest silence")),
@@ -939,9 +1006,9 @@ async function renderAudit() {
     h("section", {}, h("h1", {}, "Audit trail"),
       h("p", { id: "chain", class: check.ok ? "" : "sev-critical" }, check.ok ? `Hash chain intact: ${check.entries} entries.` : `Hash chain BROKEN: ${check.problem}`),
       form, h("p", { class: "small" }, "Export: ", h("a", { href: `/v1/audit/export?format=csv&${query}`, download: "callrec-audit.csv" }, "CSV"), " ", h("a", { href: `/v1/audit/export?format=jsonl&${query}`, download: "callrec-audit.jsonl" }, "JSON lines"))),
-    h("section", {}, h("table", { id: "audit" }, h("thead", {}, h("tr", {}, ["#", "When", "Who", "What", "Target", "Details", "From"].map((t) => h("th", {}, t)))),
+    h("section", { tabindex: "0", role: "region", "aria-label": "Audit entries (scrolls sideways on a narrow screen)" }, h("table", { id: "audit" }, h("thead", {}, h("tr", {}, ["#", "When", "Who", "What", "Target", "Details", "From"].map((t) => h("th", {}, t)))),
       h("tbody", {}, entries.slice().reverse().map((e) => h("tr", {}, h("td", {}, e.id), h("td", {}, when(e.at)), h("td", {}, e.actor), h("td", {}, e.action),
-        h("td", { class: "small" }, e.target), h("td", { class: "small" }, JSON.stringify(e.details)), h("td", { class: "small" }, e.origin)))))));
+        h("td", { class: "small" }, e.target), h("td", { class: "small details" }, JSON.stringify(e.details)), h("td", { class: "small" }, e.origin)))))));
 }
 
 // --- routing ----------------------------------------------------------------------------------------
@@ -949,6 +1016,7 @@ async function renderAudit() {
 async function route() {
   S.gen += 1;
   document.onkeydown = null;
+  S.playerKeys = null;
   S.timers.forEach(clearInterval);
   S.timers = [];
   const path = location.hash.replace(/^#/, "").split("?")[0] || "/search";
