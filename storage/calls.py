@@ -130,6 +130,18 @@ def _set(session: Session, call_id: str, **values: object) -> None:
         raise CallNotFound(f"no call with id {call_id}")
 
 
+def set_peaks(session: Session, call_id: str, peaks: list[list[int]]) -> None:
+    _set(session, call_id, peaks=peaks)
+
+
+def get_peaks(session: Session, call_id: str) -> list[list[int]] | None:
+    """The call's waveform peaks; None for a call without audio or processed before they were kept."""
+    if session.get(CallRow, call_id) is None:
+        raise CallNotFound(f"no call with id {call_id}")
+    peaks: list[list[int]] | None = session.scalar(select(CallRow.peaks).where(CallRow.id == call_id))
+    return peaks
+
+
 def mark_queued(session: Session, call_id: str, stage: str = "queued", error: str | None = None) -> None:
     _set(session, call_id, status=CallStatus.QUEUED.value, progress=0.0, stage=stage, error=error)
 

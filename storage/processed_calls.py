@@ -36,6 +36,7 @@ class ProcessedCall:
     voices: list[StoredVoice] | None = None  # None: voiceprints are off, stored ones stay
     redaction: RedactionRecord | None = None  # None: redaction is off
     withdraw_reason: str | None = None  # set: open flags that no longer hold are withdrawn, not removed
+    peaks: list[list[int]] | None = None  # the player's waveform (transcribe/peaks.py); None: keep stored
 
 
 def save_processed_call(session: Session, call_id: str, processed: ProcessedCall) -> str:
@@ -53,6 +54,8 @@ def save_processed_call(session: Session, call_id: str, processed: ProcessedCall
         call_records.set_redaction(session, call_id, record.summary, record.audio, record.original_audio_key)
     if processed.voices is not None:
         save_voices(session, call_id, processed.voices)
+    if processed.peaks is not None:
+        call_records.set_peaks(session, call_id, processed.peaks)
     if not edited_meanwhile:
         save_characteristics(session, call_id, processed.characteristics)
         call_records.set_listen_reason(session, call_id, processed.listen_reason)

@@ -101,6 +101,8 @@ class CallRow(Base):
     listen_reason: Mapped[str | None] = mapped_column(Text)
     original_audio_key: Mapped[str] = mapped_column(String(512), default="", server_default="")
     audio_expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The player's waveform, per channel (transcribe/peaks.py); deferred: lists never read it.
+    peaks: Mapped[list[list[int]] | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

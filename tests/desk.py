@@ -19,7 +19,9 @@ from storage.records import Segment, Word
 from storage.transcripts import save_transcript
 from tests.conftest import CALLS
 from tests.scripts import scripted_transcript
+from transcribe.audio import load_audio
 from transcribe.characteristics import measure
+from transcribe.peaks import waveform_peaks
 
 PASSWORD = "correct horse battery"
 PEOPLE = {  # username: (role, agent id)
@@ -96,7 +98,10 @@ def seed(client: TestClient, services) -> Desk:  # type: ignore[no-untyped-def]
             first = transcript.segments[0]
             words = (replace(first.words[0], probability=0.3), *first.words[1:])
             transcript = replace(transcript, segments=(replace(first, words=words), *transcript.segments[1:]))
+        # The waveform the worker would keep, from the recording itself.
+        peaks = waveform_peaks(load_audio(CALLS / f"{script}.stereo.wav", channels=2))
         with services.db.session() as session:
+            call_records.set_peaks(session, call_id, peaks)
             save_transcript(session, call_id, transcript)
             save_characteristics(session, call_id, measure(transcript))
             call_records.mark_done(session, call_id)

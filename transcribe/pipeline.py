@@ -27,6 +27,7 @@ from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio
 from .partial import Publish
+from .peaks import waveform_peaks
 from .recognition import CallOptions, Diarizer, ProgressFn, Timings, overall, transcribe_audio
 from .redact.call import redact_call
 from .rules.model import Rule
@@ -115,6 +116,9 @@ def process(
         redacted = RedactionRecord(redaction.summary, redaction.audio, redaction.original_audio_key)
         record = replace(record, redaction=redacted)
     timings.measure("analyse", started)
+    started = time.perf_counter()
+    record = replace(record, peaks=waveform_peaks(audio))
+    timings.measure("peaks", started)
     return Processed(record, redaction.replaced_audio_key)
 
 

@@ -234,6 +234,26 @@ def _originals_allowed(key: ApiKey, original: bool) -> None:
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
+class PeaksOut(BaseModel):
+    seconds_per_column: float
+    channels: list[list[int]] = Field(description="Per channel, the loudest level in each column (0-100)")
+
+
+@router.get("/{call_id}/peaks", response_model=PeaksOut, responses=ERRORS)
+def get_peaks(request: Request, call_id: str, key: Annotated[ApiKey, Depends(reader)]) -> PeaksOut:
+    """The waveform the worker computed, for a player to draw without decoding the recording; no
+    channels for a call without one."""
+    with _services(request).db.session() as session:
+        call = call_records.get_call(session, call_id)
+        ensure_visible(request, key, call.agent_id)
+        peaks = call_records.get_peaks(session, call_id)
+    if not peaks or not peaks[0]:
+        raise HTTPException(
+            404, "no waveform for this call (no audio, or processed before waveforms were kept)"
+        )
+    return PeaksOut(seconds_per_column=round(call.duration / len(peaks[0]), 4), channels=peaks)
+
+
 @router.get(
     "/{call_id}/audio",
     responses={**ERRORS, 206: {"description": "Partial content"}},

@@ -77,7 +77,21 @@ def test_uploaded_stereo_call_is_transcribed_with_speakers_and_indexed(pipeline)
         w.start >= s.start - 0.5 and w.end <= s.end + 0.5 for s in transcript.segments for w in s.words
     )
     assert [a.outcome for a in attempts] == ["done"]
-    assert set(attempts[0].timings) >= {"normalise", "transcribe"}
+    assert set(attempts[0].timings) >= {"normalise", "transcribe", "peaks"}
+    # The player's waveform, kept per channel: each side is loud where it speaks.
+    with ingestor.db.session() as session:
+        agent_peaks, customer_peaks = call_records.get_peaks(session, call.id)
+    assert len(agent_peaks) == len(customer_peaks) == 1000
+    column = call.duration / 1000
+    for role, peaks, other in (
+        ("agent", agent_peaks, customer_peaks),
+        ("customer", customer_peaks, agent_peaks),
+    ):
+        first = next(s for s in transcript.segments if s.role == role)
+        inside = peaks[int(first.start / column) : int(first.end / column)]
+        assert max(inside) > 10 and max(inside) > max(
+            other[int(first.start / column) : int(first.end / column)]
+        )
     assert page.total == 1 and page.results[0].hits[0].role == "customer"
     assert Job.fetch(call.id, connection=redis).get_meta()["progress"] == 1.0
 

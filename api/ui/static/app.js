@@ -581,54 +581,47 @@ function playerSection(call) {
     }[ev.key];
     if (act) { ev.preventDefault(); act(); }
   };
-  drawWave(canvas, call, audio);
+  drawWave(canvas, call, audio).catch((e) => { if (!e.stale) showError(e.message); });
   return { section, audio, follow };
 }
 
 async function drawWave(canvas, call, audio) {
+  // The player streams the recording (HTTP Range) and the waveform comes from the peaks the worker
+  // kept, so an hour-long call plays at once without being downloaded and decoded in the page.
   const ctx = canvas.getContext("2d");
+  const duration = call.audio.duration || 1;
   let peaks = null;
-  // One download serves both the waveform and the player (and is one play in the audit trail).
-  // Decoding needs the whole file: fine for calls; a very large recording streams with no waveform.
-  const url = `/v1/calls/${call.id}/audio`;
-  if (call.audio.size < 60e6 && window.AudioContext) {
-    try {
-      const response = await fetch(url, { credentials: "same-origin" });
-      if (!response.ok) throw new Error(`${response.status}`);
-      const data = await response.arrayBuffer();
-      audio.src = URL.createObjectURL(new Blob([data], { type: response.headers.get("content-type") || "audio/wav" }));
-      const buffer = await new AudioContext().decodeAudioData(data);
-      const columns = canvas.width;
-      peaks = Array.from({ length: buffer.numberOfChannels }, (_, c) => {
-        const samples = buffer.getChannelData(c), per = Math.max(1, Math.floor(samples.length / columns)), out = new Float32Array(columns);
-        for (let x = 0; x < columns; x++) {
-          let max = 0;
-          for (let i = x * per, end = Math.min(samples.length, i + per); i < end; i += 4) max = Math.max(max, Math.abs(samples[i]));
-          out[x] = max;
-        }
-        return out;
-      });
-    } catch (e) { peaks = null; }
-  }
-  if (!audio.src) audio.src = url;
+  audio.src = `/v1/calls/${call.id}/audio`;
+  canvas.dataset.ready = "loading";
+  ctx.fillStyle = "#57606a";
+  ctx.font = "16px system-ui";
+  ctx.fillText("Loading the waveform…", 12, 44);
+  const kept = await api(`/v1/calls/${call.id}/peaks`);
+  peaks = kept.channels.length ? kept.channels : null; // processed before waveforms were kept: a plain bar
   canvas.dataset.ready = peaks ? "waveform" : "plain";
+  // What to mark on it: redacted stretches (grey) and the evidence of flags (red).
+  const redacted = (call.redaction && call.redaction.windows) || [];
+  const evidence = (call.flags || []).flatMap((f) => (f.evidence || []).filter((e) => e.start !== undefined).map((e) => [e.start, e.end ?? e.start]));
+  canvas.dataset.marks = `${redacted.length} redacted, ${evidence.length} evidence`;
   function draw() {
     const { width, height } = canvas;
     ctx.clearRect(0, 0, width, height);
+    const x = (t) => (t / duration) * width;
+    ctx.fillStyle = "#d0d7de";
+    for (const [a, b] of redacted) ctx.fillRect(x(a), 0, Math.max(2, x(b) - x(a)), height);
     const rows = peaks ? peaks.length : 1, rowHeight = height / rows;
     (peaks || [null]).forEach((p, c) => {
       ctx.fillStyle = c === 0 ? "#1f6feb" : "#b35900";
-      for (let x = 0; x < width; x++) {
-        const v = p ? p[x] : 0.05;
+      const columns = p ? p.length : width;
+      for (let i = 0; i < columns; i++) {
+        const v = p ? p[i] / 100 : 0.05;
         const mid = rowHeight * c + rowHeight / 2, half = Math.max(0.5, (v * rowHeight) / 2);
-        ctx.fillRect(x, mid - half, 1, half * 2);
+        ctx.fillRect((i / columns) * width, mid - half, Math.max(1, width / columns), half * 2);
       }
     });
-    const duration = audio.duration || call.audio.duration;
-    if (duration) {
-      ctx.fillStyle = "#cf222e";
-      ctx.fillRect((audio.currentTime / duration) * width, 0, 2, height);
-    }
+    ctx.fillStyle = "#cf222e";
+    for (const [a, b] of evidence) ctx.fillRect(x(a), 0, Math.max(3, x(b) - x(a)), 4);
+    ctx.fillRect(x(audio.currentTime), 0, 2, height);
   }
   draw();
   audio.addEventListener("timeupdate", draw);
