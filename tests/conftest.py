@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from api.embedded_redis import EmbeddedRedis
 from storage.database import Database
+from storage.tables import Base
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CALLS = FIXTURES / "calls"
@@ -103,27 +104,9 @@ def _empty(db: Database) -> None:
         # database is.
         session.execute(text("DELETE FROM audit_maintenance"))
         session.execute(text("INSERT INTO audit_maintenance (id) VALUES (1)"))
-        for table in (
-            "segments",
-            "job_attempts",
-            "api_keys",
-            "flags",
-            "speaker_voices",
-            "voice_watches",
-            "webhook_deliveries",
-            "webhooks",
-            "legal_holds",
-            "user_sessions",
-            "qa_reviews",
-            "scorecards",
-            "team_managers",
-            "team_agents",
-            "teams",
-            "users",
-            "audit_log",
-            "vocabulary",
-            "calls",
-        ):
+        # Every table the models declare, children first, so a new table is emptied too.
+        kept = {"audit_head", "audit_maintenance"}
+        for table in [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in kept]:
             session.execute(text(f"DELETE FROM {table}"))
         session.execute(
             text("UPDATE audit_head SET last_id = 0, last_hash = :genesis, scheme = 'sha256'"),

@@ -1,11 +1,13 @@
-"""/v1/dashboard: the review desk's figures, within the viewer's scope."""
+"""/v1/dashboard: the review desk's figures, within the viewer's scope, by the day calls happened in
+the operator's time zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from storage.api_keys import ApiKey
 from storage.dashboard import dashboard
@@ -13,14 +15,40 @@ from storage.dashboard import dashboard
 from ..auth import call_scope, flag_reviewer
 
 router = APIRouter(prefix="/v1", tags=["dashboard"])
+MAX_DAYS = 366
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise HTTPException(
+            422, f"unknown time zone {name!r}: use an IANA name such as Asia/Jerusalem"
+        ) from exc
 
 
 @router.get("/dashboard")
 def get_dashboard(
-    request: Request, key: ApiKey = Depends(flag_reviewer), days: int = Query(30, ge=1, le=366)
+    request: Request,
+    key: ApiKey = Depends(flag_reviewer),
+    days: int = Query(30, ge=1, le=MAX_DAYS, description="The last N days, today included (without from/to)"),
+    from_: date | None = Query(None, alias="from", description="First day, inclusive (YYYY-MM-DD, local)"),
+    to: date | None = Query(None, description="Last day, inclusive"),
+    tz: str = Query("UTC", max_length=64, description="The operator's time zone, e.g. Asia/Jerusalem"),
 ) -> dict[str, Any]:
     """Calls processed, backlog and failures, flags by category per day, the agents table (calls,
-    average talk share, interruptions, flags per 100 calls, QA average) and the complaint trend."""
-    since = datetime.now(UTC) - timedelta(days=days)
+    average talk share, interruptions, flags per 100 calls, QA average) and the complaint trend; calls
+    count on the day they happened (started_at, else when received) in `tz`."""
+    zone = _zone(tz)
+    today = datetime.now(zone).date()
+    last = to or today
+    first = from_ or (last - timedelta(days=days - 1))
+    if first > last:
+        raise HTTPException(422, "from is after to")
+    if (last - first).days + 1 > MAX_DAYS:
+        raise HTTPException(422, f"at most {MAX_DAYS} days at a time")
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
     with request.app.state.services.db.session() as session:
-        return dashboard(session, since, call_scope(request, key))
+        figures = dashboard(session, since, call_scope(request, key), until, zone)
+    return {**figures, "from": first.isoformat(), "to": last.isoformat()}

@@ -231,12 +231,17 @@ def test_a_manager_is_refused_a_call_outside_their_teams_and_sees_their_dashboar
     stored = desk.client.get(f"/v1/calls/{desk.calls['he']}/reviews").json()
     assert [(c["text"], c["at"]) for c in stored[0]["comments"]] == [("greeting was warm", 0.0)]
     assert stored[0]["reviewer"] == "user maya"
-    page.goto(f"{base}/ui/#/dashboard")
+    page.goto(f"{base}/ui/#/dashboard?from=2026-11-01&to=2026-11-30")  # the seeded calls happened 2026-11-20
     page.wait_for_selector("#agents tbody tr")
     assert page.locator("#agents tbody tr").count() == 1  # only team north's agent
     assert page.inner_text("#stat-processed") == "2"
     assert page.locator("svg.chart rect").count() >= 2
     shot(page, "07-dashboard")
+    # Any bar drills down to the calls behind it.
+    page.click("#chart-calls svg a[data-day='2026-11-20'][data-key='done']")
+    page.wait_for_selector(f"#calls tbody tr[data-call='{desk.calls['he']}']")
+    wait_until(page, "document.querySelectorAll('#calls tbody tr').length === 2")
+    assert "from=2026-11-20" in page.evaluate("() => location.hash")
     assert page.locator("nav a:text('Users & teams')").count() == 0
     assert not page.errors, page.errors
 

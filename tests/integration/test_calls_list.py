@@ -1,10 +1,14 @@
 """Browsing calls without a keyword: every filter of the calls list, sorting, keyset pages past the
-first, and saved views, on SQLite and PostgreSQL (the filters are SQL)."""
+first, saved views, and the dashboard by the day calls happened, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
+import pytest
+from sqlalchemy import update
+
+from storage.tables import CallRow
 from tests.desk import Desk, seed, signed_in
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
@@ -135,3 +139,39 @@ def test_saved_views_are_private_replaceable_and_bounded(world, admin_api):
     assert refused.status_code == 422 and "at most 50" in refused.json()["detail"]
     assert maya.delete(f"/v1/views/{view['id']}").status_code == 204
     assert len(maya.get("/v1/views").json()) == 49
+
+
+def test_the_dashboard_counts_calls_on_the_day_they_happened_in_the_operators_zone(world, admin_api):
+    client, services = admin_api
+    late = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)  # already 21 November in Jerusalem (UTC+2)
+    with services.db.session() as session:
+        session.execute(update(CallRow).where(CallRow.id == world.calls["out"]).values(started_at=late))
+    month = {"from": "2026-11-01", "to": "2026-11-30"}
+
+    def per_day(tz: str) -> tuple[dict, dict]:
+        figures = client.get("/v1/dashboard", params={**month, "tz": tz})
+        assert figures.status_code == 200, figures.text
+        body = figures.json()
+        assert body["time_zone"] == tz and (body["from"], body["to"]) == ("2026-11-01", "2026-11-30")
+        calls = {d["day"]: d.get("done", 0) for d in body["calls_per_day"]}
+        flags = {d["day"]: {k: v for k, v in d.items() if k != "day"} for d in body["flags_per_day"]}
+        return calls, flags
+
+    calls, flags = per_day("UTC")
+    assert calls == {"2026-11-20": 3}
+    assert flags == {"2026-11-20": {"complaint": 1, "agent_conduct": 1}}
+    calls, flags = per_day("Asia/Jerusalem")
+    assert calls == {"2026-11-20": 2, "2026-11-21": 1}
+    assert flags == {"2026-11-20": {"complaint": 1}, "2026-11-21": {"agent_conduct": 1}}
+    # A range that ends before the call happened leaves it out; the received day does not count.
+    only_20th = client.get(
+        "/v1/dashboard", params={"from": "2026-11-20", "to": "2026-11-20", "tz": "Asia/Jerusalem"}
+    )
+    assert only_20th.json()["processed"] == 2
+    for params in (
+        {"tz": "Mars/Olympus"},
+        {"from": "2026-11-30", "to": "2026-11-01"},
+        {"from": "2025-01-01", "to": "2026-11-30"},
+    ):
+        refused = client.get("/v1/dashboard", params=params)
+        assert refused.status_code == 422 and refused.json()["detail"], params

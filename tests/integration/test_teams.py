@@ -14,6 +14,7 @@ from tests.desk import PEOPLE, Desk, seed, signed_in
 both_backends = pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 OK, NO = "ok", 403
+SEEDED_MONTH = {"from": "2026-11-01", "to": "2026-11-30"}  # the seeded calls happened on 2026-11-20
 
 # (method, path, body, {role: expected}); {he}, {out}: calls inside / outside the manager's team,
 # {flag_he}, {flag_out}: their flags, {card}: the scorecard. "ok" is any 2xx.
@@ -32,6 +33,8 @@ MATRIX = [
     ("GET", "/v1/calls/{he}/audio", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
     ("GET", "/v1/calls/{out}/audio", None, dict(admin=OK, compliance=OK, manager=NO, agent=NO)),
     ("GET", "/v1/calls/{he}/audio?original=true", None, dict(manager=NO, agent=NO)),
+    ("GET", "/v1/calls/{he}/peaks", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
+    ("GET", "/v1/calls/{out}/peaks", None, dict(admin=OK, compliance=OK, manager=NO, agent=NO)),
     ("GET", "/v1/search?q=refund", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
     ("GET", "/v1/flags", None, dict(admin=OK, compliance=OK, manager=OK, agent=NO)),
     (
@@ -232,10 +235,13 @@ def test_lists_search_flags_and_dashboard_hold_only_what_the_role_may_see(desk):
     assert sum(n for states in in_scope.values() for n in states.values()) == len(
         manager.get("/v1/flags").json()
     )
-    agents = manager.get("/v1/dashboard").json()["agents"]
+    agents = manager.get("/v1/dashboard", params=SEEDED_MONTH).json()["agents"]
     assert [a["agent_id"] for a in agents] == ["a1"] and agents[0]["calls"] == 2
     officer, _ = people["compliance"]
-    assert {a["agent_id"] for a in officer.get("/v1/dashboard").json()["agents"]} == {"a1", "b2"}
+    assert {a["agent_id"] for a in officer.get("/v1/dashboard", params=SEEDED_MONTH).json()["agents"]} == {
+        "a1",
+        "b2",
+    }
     agent, _ = people["agent"]
     assert agent.get(f"/v1/calls/{he}").json()["flags"] == []  # agents do not see what was flagged
     # Nor, by filtering, which of their calls carry a flag (the he call has one).
@@ -306,7 +312,7 @@ def test_qa_scores_are_weighted_checked_and_followed_over_time(desk):
     agent, _ = people["agent"]
     scores = [r["score"] for r in agent.get("/v1/agents/a1/reviews").json()]
     assert scores == [55.0, 100.0]
-    assert manager.get("/v1/dashboard").json()["agents"][0]["qa_average"] == 77.5
+    assert manager.get("/v1/dashboard", params=SEEDED_MONTH).json()["agents"][0]["qa_average"] == 77.5
 
 
 @sqlite_only

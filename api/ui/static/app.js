@@ -223,7 +223,7 @@ function progressBar(call) {
 
 // The calls list's filters live in the page's address (#/calls?language=he&...), so a link, the back
 // button and a saved view all carry them; the API takes the same names.
-const CALL_FILTERS = ["agent_id", "team", "direction", "language", "flag", "flag_state", "min_qa", "max_qa",
+const CALL_FILTERS = ["status", "agent_id", "team", "direction", "language", "flag", "flag_state", "min_qa", "max_qa",
   "min_duration", "max_duration", "from", "to", "needs_listen", "sort", "order", "limit"];
 const CALL_COLUMNS = [["started", "Started"], [null, "Agent"], [null, "Customer"], [null, "Direction"], [null, "Language"], ["duration", "Duration"], [null, "Status"]];
 
@@ -232,8 +232,9 @@ function callsQuery(p) {
   for (const k of CALL_FILTERS) {
     const v = p.get(k);
     if (!v) continue;
-    if (k === "from") query.set("started_after", `${v}T00:00:00Z`);
-    else if (k === "to") query.set("started_before", `${v}T23:59:59Z`);
+    // Days are the reader's own: local midnight to local midnight, as the dashboard counts them.
+    if (k === "from") query.set("started_after", new Date(`${v}T00:00:00`).toISOString());
+    else if (k === "to") query.set("started_before", new Date(new Date(`${v}T00:00:00`).getTime() + 86400e3).toISOString());
     else if (k === "min_duration" || k === "max_duration") query.set(k, String(Number(v) * 60));
     else query.set(k, v);
   }
@@ -263,7 +264,7 @@ function callFilterForm(p) {
   const labels = { agent_id: "Agent", team: "Team", direction: "Direction", language: "Language", from: "Happened from", to: "to",
     min_duration: "Longer than (min)", max_duration: "Shorter than (min)", min_qa: "QA score from", max_qa: "QA score to",
     flag: "Flag category", flag_state: "Flag state", needs_listen: "Listen" };
-  const keep = { sort: p.get("sort"), order: p.get("order"), limit: p.get("limit") };
+  const keep = { sort: p.get("sort"), order: p.get("order"), limit: p.get("limit"), status: p.get("status") };
   return h("form", {
     class: "inline", id: "call-filters", "aria-label": "Filter calls",
     onsubmit: (ev) => {
@@ -843,21 +844,29 @@ function reviewBar(call, flagId) {
 const PALETTE = ["#bf8700", "#0969da", "#8250df", "#1a7f37", "#cf222e", "#57606a"];
 
 // One slot per day of the window, empty days included, so bars line up with dates.
-function everyDay(list, days) {
+function everyDay(list, first, last) {
+  // One slot per day of the range, empty days included, so bars line up with dates.
   const byDay = Object.fromEntries(list.map((d) => [d.day, d]));
   const out = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const day = new Date(Date.now() - i * 86400e3).toISOString().slice(0, 10);
+  for (let t = Date.parse(`${first}T00:00:00Z`); t <= Date.parse(`${last}T00:00:00Z`); t += 86400e3) {
+    const day = new Date(t).toISOString().slice(0, 10);
     out.push(byDay[day] || { day });
   }
   return out;
 }
 
-function barChart(days, keys, title) {
+function barChart(days, keys, title, link) {
+  // `link(day, key)`: where a bar drills down to (the calls behind it).
   keys.forEach((k, i) => { if (!COLOURS[k]) COLOURS[k] = PALETTE[i % PALETTE.length]; });
-  const width = 1000, height = 160, max = Math.max(1, ...days.map((d) => keys.reduce((s, k) => s + (d[k] || 0), 0)));
-  const bar = width / Math.max(days.length, 1);
-  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height + 20}`, role: "img", "aria-label": title });
+  const left = 40, width = 1000, height = 160, max = Math.max(1, ...days.map((d) => keys.reduce((s, k) => s + (d[k] || 0), 0)));
+  const bar = (width - left) / Math.max(days.length, 1);
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height + 20}`, role: "group", "aria-label": title });
+  // The value axis: 0, half and the top, with light grid lines.
+  for (const v of [0, Math.round(max / 2), max]) {
+    const y = height - (v / max) * (height - 10);
+    chart.append(svg("line", { x1: left, x2: width, y1: y, y2: y, stroke: "#d0d7de" }));
+    chart.append(svg("text", { x: left - 6, y: y + 4, "font-size": 12, "text-anchor": "end", fill: "#57606a" }, document.createTextNode(String(v))));
+  }
   days.forEach((d, i) => {
     let y = height;
     for (const k of keys) {
@@ -865,14 +874,22 @@ function barChart(days, keys, title) {
       if (!v) continue;
       const bh = (v / max) * (height - 10);
       y -= bh;
-      const rect = svg("rect", { x: i * bar + 2, y, width: Math.max(1, bar - 4), height: bh, fill: COLOURS[k] || "#57606a" });
-      rect.append(svg("title", {}, document.createTextNode(`${d.day} ${k}: ${v}`)));
-      chart.append(rect);
+      const label = `${d.day} ${k.replace("_", " ")}: ${v}`;
+      const rect = svg("rect", { x: left + i * bar + 2, y, width: Math.max(1, bar - 4), height: bh, fill: COLOURS[k] || "#57606a" });
+      rect.append(svg("title", {}, document.createTextNode(label)));
+      if (link) {
+        const a = svg("a", { href: link(d.day, k), "aria-label": `${label}: show these calls`, "data-day": d.day, "data-key": k });
+        a.append(rect);
+        chart.append(a);
+      } else chart.append(rect);
     }
   });
   if (days.length) {
-    chart.append(svg("text", { x: 0, y: height + 16, "font-size": 12 }, document.createTextNode(days[0].day)));
-    chart.append(svg("text", { x: width, y: height + 16, "font-size": 12, "text-anchor": "end" }, document.createTextNode(days[days.length - 1].day)));
+    const at = [0, Math.floor((days.length - 1) / 2), days.length - 1].filter((v, i, all) => all.indexOf(v) === i);
+    for (const i of at) {
+      chart.append(svg("text", { x: left + i * bar + bar / 2, y: height + 16, "font-size": 12, "text-anchor": i === 0 ? "start" : i === days.length - 1 ? "end" : "middle", fill: "#57606a" },
+        document.createTextNode(days[i].day)));
+    }
   }
   return h("div", {}, h("h2", {}, title), chart, h("div", { class: "legend" }, keys.map((k) => h("span", {}, h("i", { style: `background:${COLOURS[k] || "#57606a"}` }), k.replace("_", " ")))));
 }
@@ -895,17 +912,35 @@ function lineChart(points, title) {
 }
 
 async function renderDashboard() {
-  const days = parseInt(params().get("days") || "30", 10);
-  const d = await api(`/v1/dashboard?days=${days}`);
+  const p = params();
+  // Days are counted where the operator is: the browser's time zone.
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const query = new URLSearchParams({ tz });
+  if (p.get("from")) query.set("from", p.get("from"));
+  if (p.get("to")) query.set("to", p.get("to"));
+  if (!p.get("from") && p.get("days")) query.set("days", p.get("days"));
+  const d = await api(`/v1/dashboard?${query}`);
+  const from = h("input", { type: "date", name: "from", value: d.from });
+  const to = h("input", { type: "date", name: "to", value: d.to });
+  const error = h("p", { class: "form-error", role: "alert" });
+  const range = h("form", { class: "inline", id: "dashboard-range", onsubmit: (ev) => {
+    ev.preventDefault();
+    if (from.value > to.value) { error.textContent = "The first day is after the last."; return; }
+    go("/dashboard", { from: from.value, to: to.value });
+  } }, h("label", {}, "From", from), h("label", {}, "To", to), h("button", { type: "submit" }, "Show"),
+  [7, 30, 90].map((n) => h("a", { href: `#/dashboard?days=${n}`, class: "small" }, `last ${n} days`)), error);
   const stat = (label, value, id) => h("div", { class: "card" }, h("div", { class: "muted small" }, label), h("div", { class: "stat", id }, String(value)));
   const complaintRules = [...new Set(d.complaints_per_day.flatMap((x) => Object.keys(x).filter((k) => k !== "day")))];
+  const days = (list) => everyDay(list, d.from, d.to);
+  const drill = (extra) => (day, key) => `#/calls?${new URLSearchParams({ from: day, to: day, ...extra(key) })}`;
   main().replaceChildren(
-    h("section", {}, h("h1", {}, `Dashboard, last ${days} days`), h("div", { class: "grid" },
-      stat("Calls processed", d.processed, "stat-processed"), stat("Failed", d.failed, "stat-failed"),
-      stat("Queued", d.backlog.queued, "stat-queued"), stat("Processing", d.backlog.processing, "stat-processing"))),
-    h("section", {}, barChart(everyDay(d.calls_per_day, days), ["done", "failed"], "Calls per day")),
-    h("section", {}, barChart(everyDay(d.flags_per_day, days), CATEGORIES, "Flags by category per day")),
-    h("section", {}, barChart(everyDay(d.complaints_per_day, days), complaintRules, "Complaints per day, by rule")),
+    h("section", {}, h("h1", {}, `Dashboard, ${d.from} to ${d.to}`), h("p", { class: "small muted" }, `Calls count on the day they happened, in ${d.time_zone}. Click a bar for its calls.`), range,
+      h("div", { class: "grid" },
+        stat("Calls processed", d.processed, "stat-processed"), stat("Failed", d.failed, "stat-failed"),
+        stat("Queued now", d.backlog.queued, "stat-queued"), stat("Processing now", d.backlog.processing, "stat-processing"))),
+    h("section", { id: "chart-calls" }, barChart(days(d.calls_per_day), ["done", "failed"], "Calls per day", drill((k) => ({ status: k })))),
+    h("section", { id: "chart-flags" }, barChart(days(d.flags_per_day), CATEGORIES, "Flags by category per day", drill((k) => ({ flag: k })))),
+    h("section", {}, barChart(days(d.complaints_per_day), complaintRules, "Complaints per day, by rule", drill(() => ({ flag: "complaint" })))),
     h("section", {}, h("h2", {}, "Agents"), h("table", { id: "agents" },
       h("thead", {}, h("tr", {}, ["Agent", "Calls", "Talk share", "Interruptions / call", "Flags per 100 calls", "QA average"].map((t) => h("th", {}, t)))),
       h("tbody", {}, d.agents.map((a) => h("tr", {}, h("td", {}, h("a", { href: `#/agents/${encodeURIComponent(a.agent_id)}` }, a.agent_id)), h("td", {}, a.calls),
