@@ -353,8 +353,9 @@ def test_a_reviewer_works_the_queue_in_order_from_the_keyboard(server, browser):
     first = int(page.evaluate("() => new URLSearchParams(location.hash.split('?')[1]).get('flag')"))
     page.keyboard.press("c")  # confirm, then on to the next open flag
     wait_until(page, f"!location.hash.includes('flag={first}')")
-    page.wait_for_selector("#review-bar")
     second = int(page.evaluate("() => new URLSearchParams(location.hash.split('?')[1]).get('flag')"))
+    # The next flag's own bar (not the last page's, still shown while the next call loads) takes keys.
+    page.wait_for_selector(f"#review-bar[data-flag='{second}']")
     assert {first, second} == {desk.flags["out"], desk.flags["he"]}
     page.keyboard.press("d")  # dismiss the last one: back to the queue, now empty
     wait_until(page, "location.hash.startsWith('#/flags')")
@@ -489,3 +490,34 @@ def test_words_waveform_timeline_and_player_work_from_the_keyboard(server, brows
     wait_until(page, f"{audio}.paused")
     assert page.locator("#follow-playback").is_checked()
     assert not page.errors, page.errors
+
+
+def test_the_queue_groups_flags_by_call_and_says_refusals_beside_the_controls(server, browser):
+    base, desk, _ = server
+    page = open_desk(browser, base, "rina")
+    page.goto(f"{base}/ui/#/flags?state=all&group=call")
+    page.wait_for_selector("tr.call-group")
+    headers = page.eval_on_selector_all("tr.call-group", "rows => rows.map(r => r.dataset.groupCall)")
+    assert sorted(headers) == sorted({desk.calls["he"], desk.calls["out"]})
+    # Each flag row sits under its call's header.
+    owners = page.evaluate(
+        """() => { let call = null; const out = [];
+        for (const row of document.querySelectorAll('main tbody tr')) {
+          if (row.classList.contains('call-group')) call = row.dataset.groupCall;
+          else out.push([row.dataset.flag, call]); }
+        return out; }"""
+    )
+    assert {int(flag): call for flag, call in owners} == {
+        desk.flags["he"]: desk.calls["he"],
+        desk.flags["out"]: desk.calls["out"],
+    }
+    page.click("#bulk-confirm")  # nothing selected
+    wait_until(page, "document.querySelector('#bulk-error').textContent.includes('Select flags first')")
+    page.check(f"tr[data-flag='{desk.flags['he']}'] input[type=checkbox]")
+    page.fill("input[name=assignee]", "nobody-here")
+    page.click("#bulk-assign")
+    wait_until(page, "document.querySelector('#bulk-error').textContent.includes('nobody-here')")
+    assert "nobody-here" in page.inner_text("#bulk-error")
+    assert page.locator("#error").is_hidden() or not page.inner_text("#error").strip()
+    shot(page, "14-queue-by-call")
+    assert not [e for e in page.errors if "422" not in e], page.errors

@@ -4,6 +4,7 @@
 
 // gen counts page changes: an answer that arrives after the user moved on is dropped (see api()).
 const S = { user: null, csrf: null, timers: [], gen: 0 };
+const SEVERITY_RANK = { low: 1, medium: 2, high: 3, critical: 4 };
 const CATEGORIES = ["agent_conduct", "suspicious_customer", "complaint", "compliance"];
 const COLOURS = { agent_conduct: "#cf222e", suspicious_customer: "#8250df", complaint: "#bf8700", compliance: "#1f6feb", done: "#1f883d", failed: "#cf222e" };
 const RTL = /[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\ufb1d-\ufdff\ufe70-\ufeff]/g;
@@ -745,13 +746,19 @@ async function renderFlags() {
     severity: select("severity", [["", "any severity"], ["low", "low"], ["medium", "medium"], ["high", "high"], ["critical", "critical"]], p.get("severity")),
     assigned_to: select("assigned_to", [["", "anyone's"], [S.user.username, "mine"], ["-", "unassigned"]], p.get("assigned_to")),
     order: select("order", [["newest", "newest first"], ["severity", "most severe first"]], p.get("order") || "newest"),
+    group: select("group", [["", "one row per flag"], ["call", "grouped by call"]], p.get("group")),
   };
   const form = h("form", { class: "inline", onsubmit: (ev) => { ev.preventDefault(); go("/flags", Object.fromEntries(Object.entries(filters).map(([k, el]) => [k, el.value]))); } },
     Object.entries(filters).map(([k, el]) => h("label", {}, k.replace("_", " "), el)), h("button", { type: "submit" }, "Filter"));
   const query = new URLSearchParams({ limit: "200" });
-  for (const [k, el] of Object.entries(filters)) if (el.value && el.value !== "all") query.set(k, el.value === "-" ? "" : el.value);
+  for (const [k, el] of Object.entries(filters)) if (k !== "group" && el.value && el.value !== "all") query.set(k, el.value === "-" ? "" : el.value);
   if (query.get("order") === "newest") query.delete("order");
-  const [flags, counts] = await Promise.all([api(`/v1/flags?${query}`), api("/v1/flags/counts")]);
+  const [listed, counts] = await Promise.all([api(`/v1/flags?${query}`), api("/v1/flags/counts")]);
+  // Grouped by call: a call's flags together, calls in the order of their first flag in the list.
+  const grouped = p.get("group") === "call";
+  const byCall = new Map();
+  for (const f of listed) byCall.set(f.call_id, [...(byCall.get(f.call_id) || []), f]);
+  const flags = grouped ? [...byCall.values()].flat() : listed;
   const tally = h("p", { id: "flag-counts", class: "small" }, Object.entries(counts).map(([category, states]) =>
     h("span", { class: "chip" }, `${category.replace("_", " ")}: ${Object.entries(states).map(([st, n]) => `${n} ${st}`).join(", ")}`)));
   const open = flags.filter((f) => f.state === "open");
@@ -762,16 +769,25 @@ async function renderFlags() {
   const comment = h("input", { placeholder: "comment for the selected flags", size: 30, name: "bulk-comment" });
   const assignee = h("input", { name: "assignee", value: S.user.username, size: 10, "aria-label": "assign to" });
   const boxes = [];
+  // A refusal is said beside the controls that caused it, not at the top of the page.
+  const bulkError = h("p", { class: "form-error", id: "bulk-error", role: "alert" });
   async function bulk(body) {
     const ids = boxes.filter((b) => b.checked).map((b) => parseInt(b.value, 10));
-    if (!ids.length) return showError("Select flags first.");
+    if (!ids.length) { bulkError.textContent = "Select flags first."; return; }
     try {
       await api("/v1/flags/bulk", { method: "POST", body: { ids, ...body, comment: comment.value || null } });
-      showError("");
       route();
-    } catch (e) { showError(e.message); }
+    } catch (e) { bulkError.textContent = e.message; }
   }
-  const rows = flags.map((f) => {
+  const callHeader = (f) => {
+    const mine = byCall.get(f.call_id);
+    const worst = mine.reduce((a, b) => (SEVERITY_RANK[b.severity] > SEVERITY_RANK[a.severity] ? b : a));
+    return h("tr", { class: "call-group", dataset: { groupCall: f.call_id } }, h("th", { colspan: 11, scope: "colgroup" },
+      h("a", { href: flagLink(mine[0]) }, `Call ${f.call_id.slice(0, 8)}`), ` · ${when(f.call_started_at || f.created_at)} · agent ${f.agent_id || "—"} · customer ${f.customer_number || "—"} · `,
+      `${mine.length} flag${mine.length === 1 ? "" : "s"}, worst `, h("span", { class: `sev-${worst.severity}` }, worst.severity)));
+  };
+  const rows = flags.flatMap((f, i) => [grouped && (i === 0 || flags[i - 1].call_id !== f.call_id) ? callHeader(f) : null, flagRow(f)]).filter(Boolean);
+  function flagRow(f) {
     const box = h("input", { type: "checkbox", value: f.id, "aria-label": `select flag ${f.id}` });
     boxes.push(box);
     const snippet = f.evidence.map((e) => e.text || e.detail || "").find(Boolean) || "";
@@ -780,7 +796,7 @@ async function renderFlags() {
       h("td", { class: "small", dir: "auto" }, snippet.slice(0, 120)), h("td", {}, f.agent_id || "—"), h("td", {}, f.customer_number || "—"),
       h("td", {}, h("a", { href: flagLink(f) }, when(f.call_started_at || f.created_at))),
       h("td", { class: "state" }, f.state), h("td", {}, f.assigned_to || "—"), h("td", { class: "small" }, f.comment || ""));
-  });
+  }
   const all = h("input", { type: "checkbox", "aria-label": "select all", onchange: () => boxes.forEach((b) => { b.checked = all.checked; }) });
   main().replaceChildren(
     h("section", {}, h("h1", {}, "Flag queue"), form, tally, startReview),
@@ -788,7 +804,7 @@ async function renderFlags() {
       h("div", { class: "inline" }, comment,
         h("button", { type: "button", id: "bulk-confirm", onclick: () => bulk({ state: "confirmed" }) }, "Confirm selected"),
         h("button", { type: "button", id: "bulk-dismiss", onclick: () => bulk({ state: "dismissed" }) }, "Dismiss selected"),
-        h("button", { type: "button", id: "bulk-assign", onclick: () => bulk({ assigned_to: assignee.value }) }, "Assign selected to"), assignee),
+        h("button", { type: "button", id: "bulk-assign", onclick: () => bulk({ assigned_to: assignee.value }) }, "Assign selected to"), assignee, bulkError),
       h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, all), ["Severity", "Category", "Rule", "Evidence", "Agent", "Customer", "Call", "State", "Assigned", "Comment"].map((t) => h("th", {}, t)))), h("tbody", {}, rows)),
       flags.length ? null : h("p", { class: "muted" }, "Nothing in the queue.")));
 }
@@ -826,7 +842,7 @@ function reviewBar(call, flagId) {
       await nextFlag(flag.id);
     } catch (e) { showError(e.message); }
   };
-  const bar = h("section", { id: "review-bar", class: "notice", role: "region", "aria-label": "Flag under review" },
+  const bar = h("section", { id: "review-bar", class: "notice", role: "region", "aria-label": "Flag under review", dataset: { flag: flag.id } },
     h("strong", {}, `${flag.category.replace("_", " ")} · ${flag.severity}`), ` ${flag.rule_description || flag.rule_id} · ${flag.state} `,
     h("button", { type: "button", id: "review-confirm", "aria-keyshortcuts": "c", onclick: () => decide("confirmed") }, "Confirm (c)"), " ",
     h("button", { type: "button", id: "review-dismiss", "aria-keyshortcuts": "d", onclick: () => decide("dismissed") }, "Dismiss (d)"), " ",
