@@ -3,7 +3,7 @@ in the call; an agent's scores over time come from the same rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import CallNotFound, QaError, ScorecardNotFound
-from .tables import CallRow, QaReviewRow, ScorecardRow
+from .tables import CallRow, QaReviewRow, ScorecardRow, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,9 @@ class Review:
     score: float  # 0-100, weighted
     comments: list[dict[str, Any]]  # [{"at": seconds, "text": ...}]
     created_at: datetime
+    # What the reviewer submitted before on this call and card, oldest first:
+    # [{"scores", "score", "comments", "replaced_at"}]. One review per reviewer, call and scorecard.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _scorecard(row: ScorecardRow) -> Scorecard:
@@ -52,7 +55,7 @@ def _review(row: QaReviewRow) -> Review:
     assert created is not None
     return Review(
         row.id, row.call_id, row.scorecard_id, row.agent_id, row.reviewer, dict(row.scores), row.score,
-        list(row.comments), created,
+        list(row.comments), created, list(row.history or []),
     )  # fmt: skip
 
 
@@ -117,13 +120,41 @@ def add_review(
     for comment in comments:
         if comment["at"] < 0 or (call.duration and comment["at"] > call.duration + 1):
             raise QaError(f"a comment at {comment['at']} s is outside the call")
+    reviewer = reviewer[:255]
+    earlier = session.scalar(
+        select(QaReviewRow)
+        .where(
+            QaReviewRow.call_id == call_id,
+            QaReviewRow.scorecard_id == scorecard_id,
+            QaReviewRow.reviewer == reviewer,
+        )
+        .order_by(QaReviewRow.id.desc())
+        .limit(1)
+    )
+    if earlier is not None:  # a second submission replaces the first; the first is kept in its history
+        replaced = {"scores": earlier.scores, "score": earlier.score, "comments": earlier.comments,
+                    "replaced_at": utcnow().isoformat()}  # fmt: skip
+        earlier.history = [*(earlier.history or []), replaced]
+        earlier.scores, earlier.score, earlier.comments = scores, weighted_score(card, scores), comments
+        session.flush()
+        return _review(earlier)
     review = QaReviewRow(
-        call_id=call_id, scorecard_id=scorecard_id, agent_id=call.agent_id, reviewer=reviewer[:255],
-        scores=scores, score=weighted_score(card, scores), comments=comments,
+        call_id=call_id, scorecard_id=scorecard_id, agent_id=call.agent_id, reviewer=reviewer,
+        scores=scores, score=weighted_score(card, scores), comments=comments, history=[],
     )  # fmt: skip
     session.add(review)
     session.flush()
     return _review(review)
+
+
+def retire_scorecard(session: Session, scorecard_id: int) -> Scorecard:
+    """No new reviews on the card; its reviews stay, with their scores."""
+    row = session.get(ScorecardRow, scorecard_id)
+    if row is None:
+        raise ScorecardNotFound(f"no scorecard with id {scorecard_id}")
+    row.active = False
+    session.flush()
+    return _scorecard(row)
 
 
 def call_reviews(session: Session, call_id: str) -> list[Review]:

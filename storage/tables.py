@@ -398,6 +398,8 @@ class QaReviewRow(Base):
     scores: Mapped[dict[str, Any]] = mapped_column(JSON)  # criterion name -> points
     score: Mapped[float] = mapped_column(Float)  # weighted, 0-100
     comments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{at: seconds, text}]
+    # Earlier submissions of the same reviewer, call and scorecard, replaced by this one.
+    history: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from storage import audit
@@ -21,6 +22,7 @@ from storage.qa import (
     call_reviews,
     create_scorecard,
     list_scorecards,
+    retire_scorecard,
 )
 
 from ..auth import actor, admin_only, ensure_visible, origin, qa_reviewer, reader
@@ -93,7 +95,9 @@ def scorecards(request: Request) -> list[ScorecardOut]:
 def review_call(
     call_id: str, body: ReviewIn, request: Request, key: ApiKey = Depends(qa_reviewer)
 ) -> ReviewOut:
-    """Score the call on a scorecard; every criterion is scored, comments sit at times in the call."""
+    """Score the call on a scorecard; every criterion is scored, comments sit at times in the call. One
+    review per reviewer, call and scorecard: submitting again replaces it, keeping the earlier one in
+    `history`."""
     with request.app.state.services.db.session() as session:
         ensure_visible(request, key, call_records.get_call(session, call_id).agent_id)
         review = add_review(
@@ -104,11 +108,25 @@ def review_call(
             [c.model_dump() for c in body.comments],
             actor(key),
         )
+        replaced = bool(review.history)
         audit.record(
-            session, actor(key), "qa.review", call_id, {"scorecard": body.scorecard_id, "score": review.score},
-            origin(request),
+            session, actor(key), "qa.review", call_id,
+            {"scorecard": body.scorecard_id, "score": review.score, "replaced": replaced}, origin(request),
         )  # fmt: skip
-    return ReviewOut(**asdict(review))
+    out = ReviewOut(**asdict(review))
+    # 201 for a new review; 200 when it replaced the reviewer's earlier one (kept in `history`).
+    return JSONResponse(out.model_dump(mode="json"), status_code=200 if replaced else 201)  # type: ignore[return-value]
+
+
+@router.delete("/scorecards/{scorecard_id}", response_model=ScorecardOut, responses=ERRORS)
+def retire(
+    scorecard_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, key: ApiKey = Depends(admin_only)
+) -> ScorecardOut:
+    """Retire the scorecard: no new reviews on it; its reviews and their scores stay."""
+    with request.app.state.services.db.session() as session:
+        card = retire_scorecard(session, scorecard_id)
+        audit.record(session, actor(key), "scorecard.retire", card.name, {"id": card.id}, origin(request))
+    return _card_out(card)
 
 
 @router.get("/calls/{call_id}/reviews", response_model=list[ReviewOut], responses=ERRORS)

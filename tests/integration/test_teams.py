@@ -76,6 +76,7 @@ MATRIX = [
         dict(admin=OK, compliance=NO, manager=NO, agent=NO),
     ),
     ("GET", "/v1/calls/{he}/reviews", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
+    ("DELETE", "/v1/scorecards/{card}", None, dict(compliance=NO, manager=NO, agent=NO)),
     ("GET", "/v1/calls/{out}/reviews", None, dict(admin=OK, compliance=OK, manager=NO, agent=NO)),
     ("GET", "/v1/agents/a1/reviews", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
     ("GET", "/v1/agents/b2/reviews", None, dict(admin=OK, compliance=OK, manager=NO, agent=NO)),
