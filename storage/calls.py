@@ -136,10 +136,10 @@ def set_peaks(session: Session, call_id: str, peaks: list[list[int]]) -> None:
 
 def get_peaks(session: Session, call_id: str) -> list[list[int]] | None:
     """The call's waveform peaks; None for a call without audio or processed before they were kept."""
-    if session.get(CallRow, call_id) is None:
+    row = session.get(CallRow, call_id)
+    if row is None:
         raise CallNotFound(f"no call with id {call_id}")
-    peaks: list[list[int]] | None = session.scalar(select(CallRow.peaks).where(CallRow.id == call_id))
-    return peaks
+    return row.peaks  # deferred: read now, once
 
 
 def mark_queued(session: Session, call_id: str, stage: str = "queued", error: str | None = None) -> None:
