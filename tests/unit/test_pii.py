@@ -74,3 +74,36 @@ def test_the_cue_can_come_from_the_other_side_and_diacritics_do_not_hide_digits(
 def test_nothing_found_leaves_the_transcript_as_it_was():
     call = as_transcript("I was charged twice on the fifth of may for two hundred shekels")
     assert find_pii(call) == [] and redact(call, []) is call
+
+
+@pytest.mark.parametrize(
+    "expiry_answer, code_answer",
+    [
+        ("and 5 -8 -12 -20 -7,", "3 -1 -7."),  # tiny.en in float32: misheard words written as digits
+        ("12 20 7 3 1 7", None),  # expiry and code in one breath
+    ],
+)
+def test_after_a_card_its_expiry_and_code_are_found_however_the_model_writes_them(expiry_answer, code_answer):
+    turns = [
+        ("A", "what is the current number for the payment", 0),
+        ("C", "4 5 8 0 1 2 3 4 5 6 7 8 9 0 1 5", 9),
+        ("A", "and may it fire in aid", 27),
+        ("C", expiry_answer, 33),
+    ]
+    if code_answer:
+        turns += [("A", "and the security code", 41), ("C", code_answer, 46)]
+    spans = find_pii(transcript(*turns))
+    assert summarise(spans) == {"card": 1, "expiry": 1, "cvv": 1}
+    redacted = " ".join(s.text for s in redact(transcript(*turns), spans).segments)
+    assert not any(ch.isdigit() for ch in redacted), redacted
+
+
+def test_numbers_long_after_a_card_are_not_taken_for_its_expiry():
+    spans = find_pii(
+        transcript(
+            ("A", "what is the card number", 0),
+            ("C", "4 5 8 0 1 2 3 4 5 6 7 8 9 0 1 5", 5),
+            ("C", "and 5 -8 -12 -20 -7", 60),
+        )
+    )
+    assert summarise(spans) == {"card": 1}

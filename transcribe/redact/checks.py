@@ -79,7 +79,43 @@ def classify(digits: str, cues: Sequence[str], iban_letters: str = "") -> str | 
 CARD_FOLLOW_S = 30.0
 
 
-def after_card(digits: str) -> str | None:
-    if _is_expiry(digits):
-        return "expiry"
-    return "cvv" if len(digits) in (3, 4) else None
+def readings(pieces: Sequence[str]) -> list[str]:
+    """The digits a run can mean: as written, and with a written tens figure and the digit after it
+    read as one number, as the model writes "twenty seven" ("12-20-7" is the expiry 12/27)."""
+    written = "".join(pieces)
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and re.fullmatch(r"[2-9]0", merged[-1]) and re.fullmatch(r"[1-9]", piece):
+            merged[-1] = merged[-1][0] + piece
+        else:
+            merged.append(piece)
+    tens = "".join(merged)
+    return [written] if tens == written else [written, tens]
+
+
+def _code_or_expiry(pieces: Sequence[str]) -> str | None:
+    for digits in readings(pieces):
+        if _is_expiry(digits):
+            return "expiry"
+        if len(digits) in (3, 4):
+            return "cvv"
+    return None
+
+
+def after_card(pieces: Sequence[str]) -> list[tuple[str, int, int]]:
+    """What a run said soon after a card is, as (kind, first piece, last piece) parts: an expiry or a
+    code; both in one breath ("twelve twenty seven, three one seven"); or an expiry after misheard
+    words the model wrote as digits ("and 5 -8 -12 -20 -7": the answer ends the run, and the whole
+    run is covered). Empty when it is none of these."""
+    last = len(pieces) - 1
+    if kind := _code_or_expiry(pieces):
+        return [(kind, 0, last)]
+    for cut in range(1, len(pieces)):
+        if any(_is_expiry(d) for d in readings(pieces[:cut])) and any(
+            len(d) in (3, 4) for d in readings(pieces[cut:])
+        ):
+            return [("expiry", 0, cut - 1), ("cvv", cut, last)]
+    for drop in range(1, len(pieces)):
+        if any(_is_expiry(d) for d in readings(pieces[drop:])):
+            return [("expiry", 0, last)]
+    return []

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from storage.records import Segment, Transcript, Word
 from storage.text import normalize
 
-from .checks import CARD_FOLLOW_S, after_card, classify, iban_valid
+from .checks import CARD_FOLLOW_S, after_card, classify, iban_valid, readings
 
 PLACEHOLDERS = {
     "card": "[CARD]",
@@ -219,8 +219,9 @@ def _number(tokens: list[_Token], i: int, in_run: bool) -> tuple[str, int] | Non
     return None
 
 
-def _runs(tokens: list[_Token]) -> list[tuple[int, int, list[str]]]:
-    """(first token, last token, the digits of each step) of each run of spoken or written numbers."""
+def _runs(tokens: list[_Token]) -> list[tuple[int, int, list[str], list[int]]]:
+    """(first token, last token, the digits of each step, each step's first token) of each run of
+    spoken or written numbers."""
     runs = []
     i = 0
     while i < len(tokens):
@@ -228,7 +229,7 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int, list[str]]]:
         if found is None or tokens[i].form in MONTHS and not _month_in_date(tokens, i):
             i += 1
             continue
-        first, pieces, i = i, [found[0]], i + found[1]
+        first, pieces, at, i = i, [found[0]], [i], i + found[1]
         last = i - 1
         while i < len(tokens):
             if tokens[i].start - tokens[i - 1].end > RUN_GAP_S:  # a new answer, not more of this number
@@ -241,24 +242,11 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int, list[str]]]:
             if step is None:
                 break
             pieces.append(step[0])
+            at.append(i)
             i += step[1]
             last = i - 1
-        runs.append((first, last, pieces))
+        runs.append((first, last, pieces, at))
     return runs
-
-
-def _readings(pieces: list[str]) -> list[str]:
-    """The digits a run can mean: as written, and with a written tens figure and the digit after it
-    read as one number, as the model writes "twenty seven" ("12-20-7" is the expiry 12/27)."""
-    written = "".join(pieces)
-    merged: list[str] = []
-    for piece in pieces:
-        if merged and re.fullmatch(r"[2-9]0", merged[-1]) and re.fullmatch(r"[1-9]", piece):
-            merged[-1] = merged[-1][0] + piece
-        else:
-            merged.append(piece)
-    tens = "".join(merged)
-    return [written] if tens == written else [written, tens]
 
 
 def _month_in_date(tokens: list[_Token], i: int) -> bool:
@@ -302,21 +290,23 @@ def find_pii(transcript: Transcript) -> list[Span]:
                 used.update(same_word)
         spans += _spoken_emails(tokens, speaker, used)
         card_said_at: float | None = None
-        for first, last, pieces in _runs(tokens):
+        for first, last, pieces, at in _runs(tokens):
             if used & set(range(first, last + 1)):
                 continue
             letters, letter_tokens = _iban_letters(tokens, first)
             cues = _cues(timeline, starts, tokens[first - letter_tokens].start)
-            readings = _readings(pieces)
             kind = next(
-                (k for digits in readings if (k := classify(digits, cues, letters)) is not None), None
+                (k for digits in readings(pieces) if (k := classify(digits, cues, letters)) is not None), None
             )
             if (
                 kind is None
                 and card_said_at is not None
                 and tokens[first].start - card_said_at <= CARD_FOLLOW_S
             ):
-                kind = next((k for digits in readings if (k := after_card(digits)) is not None), None)
+                ends = [*at[1:], last + 1]  # the token after each piece
+                for part, a, b in after_card(pieces):
+                    spans.append(_span(part, tokens[at[a] : ends[b]], speaker))
+                continue
             if kind == "card":
                 card_said_at = tokens[last].end
             if kind is not None:
