@@ -32,6 +32,7 @@ STATUS = {
     "voice_not_found": 404,
     "already_watched": 409,
     "invalid_review": 422,
+    "review_conflict": 409,
     "audit_key_missing": 500,
     "audit_chain_broken": 500,
     # recorder

@@ -90,6 +90,13 @@ class ScorecardNotFound(StorageError):
     code = "not_found"
 
 
+class ReviewConflict(StorageError):
+    """The review is not in a state that allows this (disputing what was acknowledged, answering
+    what nobody disputed, editing a retired card)."""
+
+    code = "review_conflict"
+
+
 class ViewError(StorageError):
     code = "invalid_view"
 

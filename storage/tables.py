@@ -384,6 +384,9 @@ class ScorecardRow(Base):
     name: Mapped[str] = mapped_column(String(128), unique=True)
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{name, weight, max}]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Edits make a new version; the criteria of earlier ones stay: [{version, name, criteria, replaced_at}].
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    versions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
@@ -400,6 +403,11 @@ class QaReviewRow(Base):
     comments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{at: seconds, text}]
     # Earlier submissions of the same reviewer, call and scorecard, replaced by this one.
     history: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    scorecard_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The reviewed agent's answer: "acknowledged" or "disputed"; the thread with the reviewer
+    # [{by, side: agent|reviewer, kind: acknowledge|dispute|answer, text, at}].
+    agent_response: Mapped[str | None] = mapped_column(String(16))
+    thread: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

@@ -4,9 +4,9 @@ comments at times in the call; agents see their own scores."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -19,17 +19,23 @@ from storage.qa import (
     Scorecard,
     add_review,
     agent_reviews,
+    answer_dispute,
     call_reviews,
     create_scorecard,
+    disputed_reviews,
+    edit_scorecard,
+    get_review,
     list_scorecards,
+    respond,
     retire_scorecard,
 )
 
-from ..auth import actor, admin_only, ensure_visible, origin, qa_reviewer, reader
+from ..auth import actor, admin_only, call_scope, ensure_visible, origin, qa_reviewer, reader
 from ..schemas import ErrorOut, model_of
 
 router = APIRouter(prefix="/v1", tags=["qa"])
-ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
+ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
+ReviewId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 class CriterionIn(BaseModel):
@@ -48,6 +54,8 @@ class ScorecardOut(BaseModel):
     name: str
     criteria: list[CriterionIn]
     active: bool
+    version: int = Field(description="Edits make a new version; reviews name the version they scored")
+    versions: list[dict[str, Any]] = Field(description="Earlier versions, oldest first")
 
 
 class CommentIn(BaseModel):
@@ -68,9 +76,23 @@ class ReviewOut(model_of(Review, "ReviewFields", score=_SCORE)):  # type: ignore
     """A QA review, as stored."""
 
 
+class ResponseIn(BaseModel):
+    kind: Literal["acknowledge", "dispute"]
+    text: str = Field("", max_length=2000, description="Optional to acknowledge; the reason to dispute")
+
+
+class AnswerIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
 def _card_out(card: Scorecard) -> ScorecardOut:
     return ScorecardOut(
-        id=card.id, name=card.name, criteria=[asdict(c) for c in card.criteria], active=card.active
+        id=card.id,
+        name=card.name,
+        criteria=[asdict(c) for c in card.criteria],
+        active=card.active,
+        version=card.version,
+        versions=card.versions,
     )
 
 
@@ -79,6 +101,24 @@ def add_scorecard(body: ScorecardIn, request: Request, key: ApiKey = Depends(adm
     with request.app.state.services.db.session() as session:
         card = create_scorecard(session, body.name, [Criterion(**c.model_dump()) for c in body.criteria])
         audit.record(session, actor(key), "scorecard.create", card.name, body.model_dump(), origin(request))
+    return _card_out(card)
+
+
+@router.put("/scorecards/{scorecard_id}", response_model=ScorecardOut, responses=ERRORS)
+def edit(
+    scorecard_id: ReviewId, body: ScorecardIn, request: Request, key: ApiKey = Depends(admin_only)
+) -> ScorecardOut:
+    """Edit the card as a new version: new reviews score the new criteria; reviews already made keep
+    their scores and name the version they were scored on (`scorecard_version`)."""
+    with request.app.state.services.db.session() as session:
+        card, changed = edit_scorecard(
+            session, scorecard_id, body.name, [Criterion(**c.model_dump()) for c in body.criteria]
+        )
+        if changed:
+            audit.record(
+                session, actor(key), "scorecard.edit", card.name, {"id": card.id, "version": card.version},
+                origin(request),
+            )  # fmt: skip
     return _card_out(card)
 
 
@@ -119,9 +159,7 @@ def review_call(
 
 
 @router.delete("/scorecards/{scorecard_id}", response_model=ScorecardOut, responses=ERRORS)
-def retire(
-    scorecard_id: Annotated[int, Path(ge=1, le=2**62)], request: Request, key: ApiKey = Depends(admin_only)
-) -> ScorecardOut:
+def retire(scorecard_id: ReviewId, request: Request, key: ApiKey = Depends(admin_only)) -> ScorecardOut:
     """Retire the scorecard: no new reviews on it; its reviews and their scores stay."""
     with request.app.state.services.db.session() as session:
         card = retire_scorecard(session, scorecard_id)
@@ -146,3 +184,50 @@ def reviews_of_agent(
     ensure_visible(request, key, agent_id)
     with request.app.state.services.db.session() as session:
         return [ReviewOut(**asdict(r)) for r in agent_reviews(session, agent_id)]
+
+
+@router.post("/reviews/{review_id}/response", response_model=ReviewOut, responses=ERRORS)
+def respond_to_review(
+    review_id: ReviewId, body: ResponseIn, request: Request, key: ApiKey = Depends(reader)
+) -> ReviewOut:
+    """The reviewed agent acknowledges the review or disputes it with a reason; the reviewer answers
+    at /answer."""
+    with request.app.state.services.db.session() as session:
+        review = get_review(session, review_id)
+        ensure_visible(request, key, review.agent_id)
+        if key.prefix != "user" or key.role != "agent":
+            raise HTTPException(403, "only the reviewed agent acknowledges or disputes a review")
+        review = respond(session, review_id, actor(key), body.kind, body.text)
+        audit.record(
+            session, actor(key), f"qa.{body.kind}", review.call_id, {"review": review_id}, origin(request)
+        )
+    return ReviewOut(**asdict(review))
+
+
+@router.post("/reviews/{review_id}/answer", response_model=ReviewOut, responses=ERRORS)
+def answer_review_dispute(
+    review_id: ReviewId, body: AnswerIn, request: Request, key: ApiKey = Depends(qa_reviewer)
+) -> ReviewOut:
+    """The reviewer (or an admin) answers the agent's open dispute. To change the score, submit the
+    review again: the agent then sees the revision in the thread."""
+    with request.app.state.services.db.session() as session:
+        review = get_review(session, review_id)
+        ensure_visible(request, key, review.agent_id)
+        if key.role != "admin" and review.reviewer != actor(key):
+            raise HTTPException(403, f"only {review.reviewer} (who wrote the review) or an admin answers it")
+        review = answer_dispute(session, review_id, actor(key), body.text)
+        audit.record(session, actor(key), "qa.answer", review.call_id, {"review": review_id}, origin(request))
+    return ReviewOut(**asdict(review))
+
+
+@router.get("/reviews/disputed", response_model=list[ReviewOut], responses=ERRORS)
+def disputed(
+    request: Request,
+    key: ApiKey = Depends(reader),
+    state: Literal["open", "answered", "all"] = Query("open"),
+) -> list[ReviewOut]:
+    """Disputed reviews within the caller's calls, newest first (at most 200): open ones wait for
+    their reviewer's answer."""
+    with request.app.state.services.db.session() as session:
+        found = disputed_reviews(session, call_scope(request, key))
+    return [ReviewOut(**asdict(r)) for r in found if state == "all" or r.dispute == state]
