@@ -109,8 +109,7 @@ def test_sign_in_search_and_play_from_a_clicked_word(server, browser):
     page.fill("input[name=username]", "rina")
     page.fill("input[name=password]", "not the password")
     page.click("button[type=submit]")
-    page.wait_for_selector("#error:not([hidden])")
-    assert "Wrong username or password" in page.inner_text("#error")
+    page.wait_for_selector(".login .form-error:text('Wrong username or password')")  # beside the form
     shot(page, "01-sign-in")
     page.close()
 
@@ -222,12 +221,18 @@ def test_a_manager_is_refused_a_call_outside_their_teams_and_sees_their_dashboar
     page.wait_for_selector("#transcript .turn")
     # A QA review with a comment at a time in the call.
     page.wait_for_selector("form.qa-form")
+    # Criteria start blank: a review with one left unscored is not sent.
+    assert page.input_value("input[name=Greeting]") == ""
     page.fill("input[name=Resolution]", "3")
+    page.click("form.qa-form button[type=submit]")
+    assert page.locator("#qa .review").count() == 0
+    page.fill("input[name=Greeting]", "5")
     page.locator("form.qa-form input[placeholder^=comment]").fill("greeting was warm")
     page.click("form.qa-form button:text('Add comment')")
     page.click("form.qa-form button[type=submit]")
-    page.wait_for_selector("#qa .review strong")
-    assert float(page.inner_text("#qa .review strong")) == 100 * (1 * 5 / 5 + 3 * 3 / 5) / 4  # 70.0
+    page.wait_for_selector("#qa .review strong.score")
+    assert float(page.inner_text("#qa .review strong.score")) == 100 * (1 * 5 / 5 + 3 * 3 / 5) / 4  # 70.0
+    assert "3 / 5" in page.inner_text("#qa .review table.breakdown")  # the saved review's breakdown
     stored = desk.client.get(f"/v1/calls/{desk.calls['he']}/reviews").json()
     assert [(c["text"], c["at"]) for c in stored[0]["comments"]] == [("greeting was warm", 0.0)]
     assert stored[0]["reviewer"] == "user maya"

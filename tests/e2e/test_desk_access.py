@@ -30,7 +30,7 @@ PAGES = [
 ]
 
 
-def _serious(page) -> list[str]:  # type: ignore[no-untyped-def]
+def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     # The script is evaluated over the debugging protocol, which the page's CSP (no eval) does not govern.
     page.evaluate(AXE)
     result = page.evaluate(
@@ -53,7 +53,7 @@ def test_every_page_passes_axe_and_fits_the_screen(server, browser, width):  # n
         page.goto(f"{base}/ui/{link.format(**desk.calls)}")
         page.wait_for_selector(ready)
         wait_until(page, "!document.querySelector('.loading')")
-        problems = _serious(page)
+        problems = serious_violations(page)
         # Nothing pushes the page sideways: wide tables scroll inside their own box.
         overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
@@ -69,5 +69,5 @@ def test_every_page_passes_axe_and_fits_the_screen(server, browser, width):  # n
     signed_out = browser.new_page(viewport={"width": width, "height": 900})
     signed_out.goto(f"{base}/")
     signed_out.wait_for_selector("input[name=username]")
-    assert _serious(signed_out) == []
+    assert serious_violations(signed_out) == []
     assert not page.errors, page.errors

@@ -50,6 +50,8 @@ function showError(message) {
   box.textContent = message;
   box.hidden = !message;
 }
+// A form's own error line, beside the controls that caused it (role=alert: screen readers say it).
+function formError() { return h("p", { class: "form-error", role: "alert" }); }
 function can(...roles) { return S.user && roles.includes(S.user.role); }
 
 async function api(path, options = {}) {
@@ -108,6 +110,7 @@ function renderLogin() {
   $("#top").hidden = true;
   const user = h("input", { name: "username", autocomplete: "username", required: true, autofocus: true });
   const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const error = formError();
   const form = h("form", {
     onsubmit: async (ev) => {
       ev.preventDefault();
@@ -115,17 +118,16 @@ function renderLogin() {
         const s = await api("/v1/session", { method: "POST", body: { username: user.value, password: pass.value }, quiet: true });
         S.user = s.user;
         S.csrf = s.csrf_token;
-        showError("");
         const back = sessionStorage.getItem("callrec.after");
         sessionStorage.removeItem("callrec.after");
         if (back && back !== location.hash) location.hash = back; // the link that asked for a sign-in
         else if (back) route();
         else go(S.user.role === "agent" ? "/calls" : "/search");
       } catch (e) {
-        showError(e.status === 401 ? "Wrong username or password." : e.message);
+        error.textContent = e.status === 401 ? "Wrong username or password." : e.message;
       }
     },
-  }, h("label", {}, "Username", user), h("label", {}, "Password", pass), h("button", { class: "primary", type: "submit" }, "Sign in"));
+  }, h("label", {}, "Username", user), h("label", {}, "Password", pass), h("button", { class: "primary", type: "submit" }, "Sign in"), error);
   main().replaceChildren(h("section", { class: "login" }, h("h1", {}, "Sign in to the review desk"), form));
 }
 
@@ -286,7 +288,7 @@ async function savedViews(p) {
     views.map((v) => h("span", { class: "chip" },
       h("a", { href: `#/calls${v.query ? "?" + v.query : ""}`, dataset: { view: v.name } }, v.name), " ",
       h("button", { class: "edit-turn", type: "button", "aria-label": `Delete view ${v.name}`, onclick: async () => {
-        await api(`/v1/views/${v.id}`, { method: "DELETE" }); route();
+        try { await api(`/v1/views/${v.id}`, { method: "DELETE" }); route(); } catch (e) { if (e.stale) throw e; error.textContent = e.message; }
       } }, "×"))));
   const save = h("form", { class: "inline", id: "save-view", onsubmit: async (ev) => {
     ev.preventDefault();
@@ -673,11 +675,12 @@ function flagCard(f, audio) {
     e.start !== null && e.start !== undefined
       ? h("button", { type: "button", class: "seek", onclick: () => { audio.currentTime = e.start; audio.play().catch(() => {}); } }, `▶ ${clock(e.start)}`)
       : null, " ", h("span", { dir: "auto" }, e.text || e.detail || (e.metric ? `${e.metric} = ${e.value}` : ""))));
-  const comment = h("input", { placeholder: "comment", name: "comment", size: 24 });
+  const comment = h("input", { placeholder: "comment", name: "comment", size: 24, "aria-label": "Comment on this flag" });
+  const error = formError();
   const actions = can("admin", "compliance", "manager")
     ? h("div", { class: "inline" }, comment,
       h("button", { type: "button", class: "confirm", onclick: () => review(f.id, { state: "confirmed", comment: comment.value || null }) }, "Confirm"),
-      h("button", { type: "button", class: "dismiss", onclick: () => review(f.id, { state: "dismissed", comment: comment.value || null }) }, "Dismiss"))
+      h("button", { type: "button", class: "dismiss", onclick: () => review(f.id, { state: "dismissed", comment: comment.value || null }) }, "Dismiss"), error)
     : null;
   add(card, h("div", {}, h("strong", {}, f.category.replace("_", " ")), " · ", h("span", { class: `sev-${f.severity}` }, f.severity), " · ", h("span", { class: "state" }, f.state), ` · ${f.rule_id}`),
     evidence, f.comment ? h("p", { class: "small" }, `“${f.comment}” — ${f.reviewed_by}`) : null, actions);
@@ -685,7 +688,7 @@ function flagCard(f, audio) {
     try {
       const updated = await api(`/v1/flags/${id}`, { method: "PATCH", body });
       card.replaceWith(flagCard(updated, audio));
-    } catch (e) { showError(e.message); }
+    } catch (e) { if (e.stale) throw e; error.textContent = e.message; }
   }
   return card;
 }
@@ -700,28 +703,83 @@ async function qaSection(call, audio) {
     section.append(h("p", { class: "muted" }, e.message));
     return section;
   }
-  for (const r of reviews) {
-    section.append(h("div", { class: "review" }, h("strong", {}, `${r.score}`), ` by ${r.reviewer}`,
-      r.comments.map((c) => h("div", { class: "small" }, h("button", { type: "button", onclick: () => { audio.currentTime = c.at; } }, clock(c.at)), " ", c.text))));
+  const again = async () => { $("#qa").replaceWith(await qaSection(call, audio)); };
+  if (!reviews.length) section.append(h("p", { class: "muted" }, "No QA reviews yet."));
+  for (const r of reviews) section.append(reviewCard(r, cards.find((c) => c.id === r.scorecard_id), audio, again));
+  const active = cards.filter((c) => c.active);
+  if (!can("admin", "manager") || !active.length) return section;
+  section.append(reviewForm(call, active, audio, again));
+  return section;
+}
+
+const THREAD_VERBS = { acknowledge: "acknowledged", dispute: "disputed", answer: "answered", revise: "revised" };
+
+// The criteria a review was scored on: its scorecard's version at the time.
+function criteriaOf(card, version) {
+  if (!card) return [];
+  if (card.version === version) return card.criteria;
+  return (card.versions.find((v) => v.version === version) || card).criteria;
+}
+
+function reviewCard(r, card, audio, again) {
+  const criteria = criteriaOf(card, r.scorecard_version);
+  const response = r.dispute === "open" ? "disputed: waiting for the reviewer" : r.dispute === "answered" ? "disputed: answered" : r.agent_response || "not yet acknowledged";
+  const box = h("article", { class: "review", dataset: { review: r.id } },
+    h("div", {}, h("strong", { class: "score" }, `${r.score}`), ` by ${r.reviewer} · ${when(r.created_at)} · ${card ? card.name : "scorecard " + r.scorecard_id} v${r.scorecard_version} · `,
+      h("span", { class: "response" }, response)),
+    h("table", { class: "breakdown" }, h("tbody", {}, criteria.map((c) => h("tr", {}, h("th", { scope: "row" }, c.name), h("td", {}, `${r.scores[c.name] ?? "—"} / ${c.max_points}`), h("td", { class: "muted small" }, `weight ${c.weight}`))))),
+    r.comments.map((c) => h("div", { class: "small" }, h("button", { type: "button", onclick: () => { audio.currentTime = c.at; } }, clock(c.at)), " ", h("span", { dir: "auto" }, c.text))),
+    r.history.length ? h("p", { class: "small muted" }, `Replaced ${r.history.length} earlier submission${r.history.length > 1 ? "s" : ""} (${r.history.map((x) => x.score).join(", ")}).`) : null,
+    r.thread.length ? h("ol", { class: "thread" }, r.thread.map((m) => h("li", { class: `small ${m.side}` }, h("strong", {}, `${m.by} ${THREAD_VERBS[m.kind] || m.kind}`), ` · ${when(m.at)} `, h("span", { dir: "auto" }, m.text)))) : null);
+  const error = h("p", { class: "form-error", role: "alert" });
+  const send = (path, body) => async (ev) => {
+    ev.preventDefault();
+    try { await api(path, { method: "POST", body }); await again(); } catch (e) { if (e.stale) throw e; error.textContent = e.message; }
+  };
+  if (can("agent") && r.agent_response !== "acknowledged" && r.dispute !== "open") {
+    const text = h("input", { name: "response", size: 36, maxlength: 2000, placeholder: "comment (needed to dispute)", "aria-label": "Your comment on this review" });
+    box.append(h("form", { class: "inline respond" },
+      text,
+      h("button", { type: "button", class: "confirm", onclick: (ev) => send(`/v1/reviews/${r.id}/response`, { kind: "acknowledge", text: text.value })(ev) }, "Acknowledge"),
+      h("button", { type: "button", class: "dismiss", onclick: (ev) => send(`/v1/reviews/${r.id}/response`, { kind: "dispute", text: text.value })(ev) }, "Dispute"),
+      error));
   }
-  if (!can("admin", "manager") || !cards.length) return section;
-  const card = cards.find((c) => c.active) || cards[0];
-  const inputs = card.criteria.map((c) => h("input", { type: "number", min: 0, max: c.max_points, value: c.max_points, name: c.name, required: true }));
+  if (r.dispute === "open" && (can("admin") || (S.user && r.reviewer === `user ${S.user.username}`))) {
+    const text = h("input", { name: "answer", size: 36, maxlength: 2000, required: true, "aria-label": "Your answer to the dispute" });
+    box.append(h("form", { class: "inline answer", onsubmit: async (ev) => send(`/v1/reviews/${r.id}/answer`, { text: text.value })(ev) },
+      text, h("button", { type: "submit" }, "Answer the dispute"), h("span", { class: "small muted" }, "To change the score, submit the review again."), error));
+  }
+  return box;
+}
+
+function reviewForm(call, active, audio, again) {
+  const cardSelect = select("scorecard_id", active.map((c) => [String(c.id), `${c.name} (v${c.version})`]), String(active[0].id));
+  const criteria = h("div", {});
+  let card = active[0];
+  const drawCriteria = () => {
+    card = active.find((c) => String(c.id) === cardSelect.value);
+    // Criteria start blank: a review scores every one of them on purpose, not by leaving defaults.
+    criteria.replaceChildren(...card.criteria.map((c) => h("label", {}, `${c.name} (weight ${c.weight}, 0-${c.max_points})`,
+      h("input", { type: "number", min: 0, max: c.max_points, name: c.name, required: true, dataset: { criterion: c.name } }))));
+  };
+  cardSelect.addEventListener("change", drawCriteria);
+  drawCriteria();
   const comments = [];
   const commentList = h("div", {});
-  const commentText = h("input", { placeholder: "comment at the current time", size: 28 });
-  const form = h("form", {
+  const commentText = h("input", { placeholder: "comment at the current time", size: 28, "aria-label": "Comment at the current time" });
+  const error = h("p", { class: "form-error", role: "alert" });
+  return h("form", {
     class: "qa-form",
     onsubmit: async (ev) => {
       ev.preventDefault();
       try {
-        const scores = Object.fromEntries(inputs.map((i) => [i.name, parseInt(i.value, 10)]));
+        const scores = Object.fromEntries([...criteria.querySelectorAll("input")].map((i) => [i.dataset.criterion, parseInt(i.value, 10)]));
         await api(`/v1/calls/${call.id}/reviews`, { method: "POST", body: { scorecard_id: card.id, scores, comments } });
-        $("#qa").replaceWith(await qaSection(call, audio));
-      } catch (e) { showError(e.message); }
+        await again();
+      } catch (e) { if (e.stale) throw e; error.textContent = e.message; }
     },
-  }, h("p", { class: "small muted" }, `Scorecard: ${card.name}`),
-  card.criteria.map((c, i) => h("label", {}, `${c.name} (weight ${c.weight}, 0-${c.max_points})`, inputs[i])),
+  }, active.length > 1 ? h("label", {}, "Scorecard", cardSelect) : h("p", { class: "small muted" }, `Scorecard: ${card.name} (v${card.version})`),
+  criteria,
   h("div", { class: "inline" }, commentText, h("button", {
     type: "button",
     onclick: () => {
@@ -731,9 +789,7 @@ async function qaSection(call, audio) {
       commentList.append(h("div", { class: "small" }, `${clock(at)} ${commentText.value}`));
       commentText.value = "";
     },
-  }, "Add comment")), commentList, h("button", { class: "primary", type: "submit" }, "Save review"));
-  section.append(form);
-  return section;
+  }, "Add comment")), commentList, h("button", { class: "primary", type: "submit" }, "Save review"), error);
 }
 
 // --- flag queue -------------------------------------------------------------------------------------
@@ -836,17 +892,18 @@ async function nextFlag(after) {
 function reviewBar(call, flagId) {
   const flag = (call.flags || []).find((f) => f.id === flagId);
   if (!flag || !can("admin", "compliance", "manager")) return null;
+  const error = formError();
   const decide = async (state) => {
     try {
       await api(`/v1/flags/${flag.id}`, { method: "PATCH", body: { state } });
       await nextFlag(flag.id);
-    } catch (e) { showError(e.message); }
+    } catch (e) { if (e.stale) throw e; error.textContent = e.message; }
   };
   const bar = h("section", { id: "review-bar", class: "notice", role: "region", "aria-label": "Flag under review", dataset: { flag: flag.id } },
     h("strong", {}, `${flag.category.replace("_", " ")} · ${flag.severity}`), ` ${flag.rule_description || flag.rule_id} · ${flag.state} `,
     h("button", { type: "button", id: "review-confirm", "aria-keyshortcuts": "c", onclick: () => decide("confirmed") }, "Confirm (c)"), " ",
     h("button", { type: "button", id: "review-dismiss", "aria-keyshortcuts": "d", onclick: () => decide("dismissed") }, "Dismiss (d)"), " ",
-    h("button", { type: "button", id: "review-next", "aria-keyshortcuts": "n", onclick: () => nextFlag(flag.id) }, "Next (n)"));
+    h("button", { type: "button", id: "review-next", "aria-keyshortcuts": "n", onclick: () => nextFlag(flag.id) }, "Next (n)"), error);
   document.onkeydown = (event) => {
     if (event.target.closest && event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
     const action = { c: () => decide("confirmed"), d: () => decide("dismissed"), n: () => nextFlag(flag.id) }[event.key];
@@ -910,21 +967,27 @@ function barChart(days, keys, title, link) {
   return h("div", {}, h("h2", {}, title), chart, h("div", { class: "legend" }, keys.map((k) => h("span", {}, h("i", { style: `background:${COLOURS[k] || "#57606a"}` }), k.replace("_", " ")))));
 }
 
+// Scores (0-100) over time: a y axis with gridlines, dates under the points, an empty state.
 function lineChart(points, title) {
-  const width = 1000, height = 160;
-  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
-  if (points.length) {
-    const step = width / Math.max(points.length - 1, 1);
-    const coords = points.map((p, i) => `${i * step},${height - (p.value / 100) * (height - 10) - 5}`);
-    chart.append(svg("polyline", { points: coords.join(" "), fill: "none", stroke: "#1f6feb", "stroke-width": 3 }));
-    coords.forEach((c, i) => {
-      const [x, y] = c.split(",");
-      const dot = svg("circle", { cx: x, cy: y, r: 5, fill: "#1f6feb" });
-      dot.append(svg("title", {}, document.createTextNode(`${points[i].label}: ${points[i].value}`)));
-      chart.append(dot);
-    });
+  const width = 1000, height = 220, left = 44, bottom = 28, top = 10;
+  const y = (v) => top + (1 - v / 100) * (height - top - bottom);
+  const chart = svg("svg", { class: "chart", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": `${title}: ${points.length} point${points.length === 1 ? "" : "s"}` });
+  for (const tick of [0, 25, 50, 75, 100]) {
+    chart.append(svg("line", { x1: left, x2: width, y1: y(tick), y2: y(tick), stroke: "#d0d7de", "stroke-width": 1 }));
+    chart.append(svg("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end", "font-size": 12, fill: "#57606a" }, document.createTextNode(String(tick))));
   }
-  return h("div", {}, h("h2", {}, title), chart);
+  const step = (width - left - 20) / Math.max(points.length - 1, 1);
+  const x = (i) => left + 10 + (points.length === 1 ? (width - left - 20) / 2 : i * step);
+  if (points.length > 1) chart.append(svg("polyline", { points: points.map((p, i) => `${x(i)},${y(p.value)}`).join(" "), fill: "none", stroke: "#1f6feb", "stroke-width": 3 }));
+  const every = Math.max(1, Math.ceil(points.length / 8)); // at most 8 date labels
+  points.forEach((p, i) => {
+    const dot = svg("circle", { cx: x(i), cy: y(p.value), r: 5, fill: "#1f6feb" });
+    dot.append(svg("title", {}, document.createTextNode(`${p.label}: ${p.value}`)));
+    chart.append(dot);
+    if (i % every === 0) chart.append(svg("text", { x: x(i), y: height - 8, "text-anchor": "middle", "font-size": 12, fill: "#57606a" }, document.createTextNode(p.short || p.label)));
+  });
+  const empty = points.length ? null : h("p", { class: "muted empty" }, "No QA reviews yet: scores appear here once a manager reviews this agent's calls.");
+  return h("div", { class: "line-chart" }, h("h2", {}, title), empty || chart);
 }
 
 async function renderDashboard() {
@@ -960,14 +1023,30 @@ async function renderDashboard() {
     h("section", {}, h("h2", {}, "Agents"), h("table", { id: "agents" },
       h("thead", {}, h("tr", {}, ["Agent", "Calls", "Talk share", "Interruptions / call", "Flags per 100 calls", "QA average"].map((t) => h("th", {}, t)))),
       h("tbody", {}, d.agents.map((a) => h("tr", {}, h("td", {}, h("a", { href: `#/agents/${encodeURIComponent(a.agent_id)}` }, a.agent_id)), h("td", {}, a.calls),
-        h("td", {}, a.talk_share === null ? "—" : `${Math.round(100 * a.talk_share)}%`), h("td", {}, a.interruptions ?? "—"), h("td", {}, a.flags_per_100), h("td", {}, a.qa_average ?? "—")))))));
+        h("td", {}, a.talk_share === null ? "—" : `${Math.round(100 * a.talk_share)}%`), h("td", {}, a.interruptions ?? "—"), h("td", {}, a.flags_per_100), h("td", {}, a.qa_average ?? "—")))))),
+    can("admin", "manager") ? await disputesSection() : null);
+}
+
+// QA reviews their agents disputed, waiting for an answer: each opens its call at the review.
+async function disputesSection() {
+  const open = await api("/v1/reviews/disputed");
+  return h("section", { id: "disputes" }, h("h2", {}, `Open QA disputes (${open.length})`),
+    open.length ? h("ul", {}, open.map((r) => h("li", {}, h("a", { href: `#/calls/${r.call_id}` }, `Call ${r.call_id.slice(0, 8)}`),
+      ` · agent ${r.agent_id || "—"} · score ${r.score} by ${r.reviewer}: `, h("span", { dir: "auto" }, r.thread[r.thread.length - 1].text))))
+      : h("p", { class: "muted" }, "None waiting for an answer."));
 }
 
 async function renderAgent(agentId) {
   const reviews = await api(`/v1/agents/${encodeURIComponent(agentId)}/reviews`);
+  const day = (iso) => new Date(iso).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  const average = reviews.length ? Math.round(10 * reviews.reduce((t, r) => t + r.score, 0) / reviews.length) / 10 : null;
+  const response = (r) => r.dispute ? `disputed (${r.dispute})` : r.agent_response || "—";
   main().replaceChildren(h("section", {}, h("h1", {}, `Agent ${agentId}`),
-    lineChart(reviews.map((r) => ({ label: when(r.created_at), value: r.score })), "QA score over time"),
-    h("table", {}, h("tbody", {}, reviews.map((r) => h("tr", {}, h("td", {}, when(r.created_at)), h("td", {}, r.score), h("td", {}, r.reviewer), h("td", {}, h("a", { href: `#/calls/${r.call_id}` }, r.call_id.slice(0, 8)))))))));
+    h("p", { class: "muted" }, reviews.length ? `${reviews.length} review${reviews.length === 1 ? "" : "s"}, average ${average}` : ""),
+    lineChart(reviews.map((r) => ({ label: when(r.created_at), short: day(r.created_at), value: r.score })), "QA score over time"),
+    reviews.length ? h("table", { id: "agent-reviews" },
+      h("thead", {}, h("tr", {}, ["When", "Score", "Reviewer", "Response", "Call"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, reviews.map((r) => h("tr", {}, h("td", {}, when(r.created_at)), h("td", {}, r.score), h("td", {}, r.reviewer), h("td", {}, response(r)), h("td", {}, h("a", { href: `#/calls/${r.call_id}` }, r.call_id.slice(0, 8))))))) : null));
 }
 
 // --- admin: users and teams -------------------------------------------------------------------------
@@ -979,52 +1058,79 @@ async function renderAdmin() {
     role: select("role", [["manager", "manager"], ["compliance", "compliance"], ["agent", "agent"], ["admin", "admin"]], "manager"),
     agent_id: h("input", { name: "agent_id", placeholder: "agents only" }), password: h("input", { name: "password", type: "password", required: true, minlength: 12 }),
   };
+  const userError = formError();
   const addUser = h("form", {
-    class: "inline",
+    class: "inline", id: "user-form",
     onsubmit: async (ev) => {
       ev.preventDefault();
       try {
         await api("/v1/users", { method: "POST", body: { username: f.username.value, display_name: f.display_name.value, role: f.role.value, agent_id: f.agent_id.value || null, password: f.password.value } });
-        showError("");
         route();
-      } catch (e) { showError(e.message); }
+      } catch (e) { if (e.stale) throw e; userError.textContent = e.message; }
     },
-  }, Object.entries(f).map(([k, el]) => h("label", {}, k.replace("_", " "), el)), h("button", { class: "primary", type: "submit" }, "Add user"));
+  }, Object.entries(f).map(([k, el]) => h("label", {}, k.replace("_", " "), el)), h("button", { class: "primary", type: "submit" }, "Add user"), userError);
   const t = { name: h("input", { name: "team", required: true }), agents: h("input", { name: "agents", placeholder: "agent ids, comma separated", size: 30 }), managers: h("input", { name: "managers", placeholder: "manager usernames", size: 24 }) };
   const split = (v) => v.split(",").map((x) => x.trim()).filter(Boolean);
+  const teamError = formError();
   const setTeam = h("form", {
-    class: "inline",
+    class: "inline", id: "team-form",
     onsubmit: async (ev) => {
       ev.preventDefault();
       try {
         await api(`/v1/teams/${encodeURIComponent(t.name.value)}`, { method: "PUT", body: { agents: split(t.agents.value), managers: split(t.managers.value) } });
-        showError("");
         route();
-      } catch (e) { showError(e.message); }
+      } catch (e) { if (e.stale) throw e; teamError.textContent = e.message; }
     },
-  }, Object.entries(t).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Save team"));
-  const sc = { name: h("input", { name: "scorecard", required: true }), criteria: h("input", { name: "criteria", size: 50, placeholder: "Greeting:1:5, Resolution:3:5 (name:weight:points)", required: true }) };
-  const addCard = h("form", {
-    class: "inline",
-    onsubmit: async (ev) => {
-      ev.preventDefault();
-      const criteria = split(sc.criteria.value).map((c) => {
-        const [name, weight, points] = c.split(":");
-        return { name: name.trim(), weight: parseFloat(weight || "1"), max_points: parseInt(points || "5", 10) };
-      });
-      try {
-        await api("/v1/scorecards", { method: "POST", body: { name: sc.name.value, criteria } });
-        showError("");
-        route();
-      } catch (e) { showError(e.message); }
-    },
-  }, Object.entries(sc).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Add scorecard"));
+  }, Object.entries(t).map(([k, el]) => h("label", {}, k, el)), h("button", { class: "primary", type: "submit" }, "Save team"), teamError);
   const cards = await api("/v1/scorecards");
   main().replaceChildren(
     h("section", {}, h("h1", {}, "Users"), h("table", {}, h("tbody", {}, users.map((u) => h("tr", {}, h("td", {}, u.username), h("td", {}, u.display_name), h("td", {}, u.role), h("td", {}, u.agent_id || ""), h("td", {}, u.active ? "active" : "disabled"),
-      h("td", {}, u.active && u.username !== S.user.username ? h("button", { class: "danger", type: "button", onclick: async () => { await api(`/v1/users/${encodeURIComponent(u.username)}/disable`, { method: "POST" }); route(); } }, "Disable") : null))))), addUser),
+      h("td", {}, u.active && u.username !== S.user.username ? h("button", { class: "danger", type: "button", onclick: async () => {
+        try { await api(`/v1/users/${encodeURIComponent(u.username)}/disable`, { method: "POST" }); route(); } catch (e) { if (e.stale) throw e; userError.textContent = e.message; }
+      } }, "Disable") : null))))), addUser),
     h("section", {}, h("h1", {}, "Teams"), h("table", {}, h("tbody", {}, teams.map((team) => h("tr", {}, h("td", {}, team.name), h("td", {}, team.agents.join(", ")), h("td", {}, team.managers.join(", ")))))), setTeam),
-    h("section", {}, h("h1", {}, "QA scorecards"), h("table", {}, h("tbody", {}, cards.map((c) => h("tr", {}, h("td", {}, c.name), h("td", {}, c.criteria.map((x) => `${x.name} (weight ${x.weight}, ${x.max_points} points)`).join(", ")))))), addCard));
+    scorecardAdmin(cards));
+}
+
+// Scorecards: add one, edit one (a new version: reviews already made keep theirs), retire one.
+function scorecardAdmin(cards) {
+  const name = h("input", { name: "scorecard", required: true, maxlength: 128 });
+  const criteria = h("input", { name: "criteria", size: 50, placeholder: "Greeting:1:5, Resolution:3:5 (name:weight:points)", required: true });
+  const error = h("p", { class: "form-error", role: "alert", id: "scorecard-error" });
+  const submit = h("button", { class: "primary", type: "submit" }, "Add scorecard");
+  let editing = null;
+  const written = (c) => c.criteria.map((x) => `${x.name}:${x.weight}:${x.max_points}`).join(", ");
+  const form = h("form", {
+    class: "inline", id: "scorecard-form",
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      const parsed = criteria.value.split(",").map((x) => x.trim()).filter(Boolean).map((c) => {
+        const [n, weight, points] = c.split(":");
+        return { name: n.trim(), weight: parseFloat(weight || "1"), max_points: parseInt(points || "5", 10) };
+      });
+      try {
+        const body = { name: name.value, criteria: parsed };
+        await api(editing ? `/v1/scorecards/${editing}` : "/v1/scorecards", { method: editing ? "PUT" : "POST", body });
+        route();
+      } catch (e) { if (e.stale) throw e; error.textContent = e.message; }
+    },
+  }, h("label", {}, "name", name), h("label", {}, "criteria", criteria), submit, error);
+  const edit = (c) => {
+    editing = c.id;
+    name.value = c.name;
+    criteria.value = written(c);
+    submit.textContent = `Save as version ${c.version + 1}`;
+    name.focus();
+  };
+  const rows = cards.map((c) => h("tr", { dataset: { scorecard: c.id }, class: c.active ? "" : "muted" },
+    h("td", {}, c.name), h("td", {}, `v${c.version}`), h("td", {}, c.criteria.map((x) => `${x.name} (weight ${x.weight}, ${x.max_points} points)`).join(", ")),
+    h("td", {}, c.active ? "active" : "retired"),
+    h("td", {}, c.active ? [h("button", { type: "button", onclick: () => edit(c), "aria-label": `Edit ${c.name}` }, "Edit"), " ",
+      h("button", { type: "button", class: "danger", "aria-label": `Retire ${c.name}`, onclick: async () => {
+        try { await api(`/v1/scorecards/${c.id}`, { method: "DELETE" }); route(); } catch (e) { if (e.stale) throw e; error.textContent = e.message; }
+      } }, "Retire")] : null)));
+  return h("section", {}, h("h1", {}, "QA scorecards"),
+    h("table", { id: "scorecards" }, h("thead", {}, h("tr", {}, ["Name", "Version", "Criteria", "State", ""].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows)), form);
 }
 
 // --- audit trail ------------------------------------------------------------------------------------
