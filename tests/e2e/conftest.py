@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -14,8 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from tests.conftest import free_port
+from tests.desk import Desk, seed
+from tests.e2e.desk_pages import chromium_path
 
 CALLREC = [sys.executable, "-m", "api.cli"]
 
@@ -80,3 +84,40 @@ def callrec_up(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Ru
         except subprocess.TimeoutExpired:
             process.kill()
             pytest.fail("callrec up did not stop on SIGTERM")
+
+
+# The review desk: a seeded desk served on a loopback port, and Chromium to open it.
+
+
+@pytest.fixture
+def server(admin_api) -> Iterator[tuple[str, Desk, object]]:
+    client, services = admin_api
+    desk = seed(client, services)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning")
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not web.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", desk, services
+    web.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--autoplay-policy=no-user-gesture-required", "--mute-audio", "--no-sandbox"],
+        )
+        yield launched
+        launched.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import axe_playwright_python
 import pytest
 
-from tests.e2e.test_browser import browser, open_desk, server, shot, wait_until  # noqa: F401 (fixtures)
+from tests.e2e.desk_pages import open_desk, shot, wait_until
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
@@ -44,7 +44,7 @@ def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_every_page_passes_axe_and_fits_the_screen(server, browser, width):  # noqa: F811
+def test_every_page_passes_axe_and_fits_the_screen(server, browser, width):
     base, desk, _ = server
     page = open_desk(browser, base, "adam")
     page.set_viewport_size({"width": width, "height": 900})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_browser import browser, open_desk, server, shot  # noqa: F401 (fixtures)
+from tests.e2e.desk_pages import open_desk, shot
 from tests.e2e.test_desk_access import serious_violations
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -17,7 +17,7 @@ def _unexpected(page) -> list[str]:  # type: ignore[no-untyped-def]
     return [e for e in page.errors if "status of 422" not in e and "status of 409" not in e]
 
 
-def test_a_review_is_disputed_answered_revised_and_acknowledged(server, browser):  # noqa: F811
+def test_a_review_is_disputed_answered_revised_and_acknowledged(server, browser):
     base, desk, _ = server
     call = desk.calls["he"]
     maya = open_desk(browser, base, "maya")
@@ -71,7 +71,7 @@ def test_a_review_is_disputed_answered_revised_and_acknowledged(server, browser)
     assert not _unexpected(maya) and not _unexpected(ari), (maya.errors, ari.errors)
 
 
-def test_the_admin_edits_a_scorecard_as_a_new_version(server, browser):  # noqa: F811
+def test_the_admin_edits_a_scorecard_as_a_new_version(server, browser):
     base, desk, _ = server
     page = open_desk(browser, base, "adam")
     page.goto(f"{base}/ui/#/agents/b2")  # no reviews yet: an empty state, not a blank box
