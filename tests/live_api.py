@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -26,9 +27,9 @@ class LiveApi:
     admin: dict[str, str]
 
 
-def serve(services: Services) -> Iterator[str]:
-    port = free_port()
-    config = server_config(create_app(services), services.settings.api, "127.0.0.1", port)
+@contextmanager
+def running(config: uvicorn.Config) -> Iterator[str]:
+    """A uvicorn server on a thread for the length of the block; its URL."""
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -36,9 +37,16 @@ def serve(services: Services) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "the API server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://{config.host}:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def serve(services: Services) -> Iterator[str]:
+    with running(server_config(create_app(services), services.settings.api, "127.0.0.1", free_port())) as url:
+        yield url
 
 
 def sign_in(url: str, password: str, headers: dict[str, str] | None = None) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ import uvicorn
 from tests.conftest import free_port
 from tests.desk import Desk, seed
 from tests.e2e.desk_pages import chromium_path
+from tests.live_api import running
 
 CALLREC = [sys.executable, "-m", "api.cli"]
 
@@ -93,20 +93,9 @@ def callrec_up(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[Ru
 def server(admin_api) -> Iterator[tuple[str, Desk, object]]:
     client, services = admin_api
     desk = seed(client, services)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning")
-    web = uvicorn.Server(config)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not web.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", desk, services
-    web.should_exit = True
-    thread.join(10)
+    config = uvicorn.Config(client.app, host="127.0.0.1", port=free_port(), log_level="warning")
+    with running(config) as url:
+        yield url, desk, services
 
 
 @pytest.fixture
