@@ -150,6 +150,8 @@ class SegmentOut(BaseModel):
     text: str
     overlapped: bool = Field(False, description="Part of it was said while another speaker talked")
     confidence: float | None = Field(None, description="Mean probability of its words (0-1)")
+    sentiment: str | None = Field(None, description="positive, neutral or negative (transcribe/sentiment)")
+    sentiment_score: float | None = Field(None, description="-1 (hostile) to 1 (delighted)")
     words: list[WordOut]
 
 

@@ -14,7 +14,7 @@ from . import calls as call_records
 from .database import Session
 from .flags import RaisedFlag, save_characteristics, save_flags
 from .records import CallStatus, Transcript
-from .transcripts import save_transcript
+from .transcripts import save_transcript, set_segment_sentiment
 from .voiceprints import StoredVoice, save_voices
 
 
@@ -49,6 +49,8 @@ def save_processed_call(session: Session, call_id: str, processed: ProcessedCall
     if processed.from_model and not edited_meanwhile:
         save_transcript(session, call_id, processed.transcript)
         call_records.mark_transcript_from_model(session, call_id)
+    elif not edited_meanwhile:  # an import or correction, saved already: its analysed sentiment
+        set_segment_sentiment(session, call_id, processed.transcript)
     if processed.redaction is not None:
         record = processed.redaction
         call_records.set_redaction(session, call_id, record.summary, record.audio, record.original_audio_key)

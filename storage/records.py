@@ -58,6 +58,8 @@ class Segment:
     channel: int | None
     text: str
     words: tuple[Word, ...] = ()
+    sentiment: str | None = None  # "positive" | "neutral" | "negative"; None until analysed
+    sentiment_score: float | None = None  # -1 to 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,6 +129,9 @@ class SegmentRow(Base):
     search_forms: Mapped[str] = mapped_column(Text, default="")
     # [[start, end, word, probability], ...]: compact, read whole with the segment.
     words: Mapped[list[list[Any]]] = mapped_column(JSON, default=list)
+    # transcribe/sentiment: "positive", "neutral" or "negative", and the score (-1 to 1).
+    sentiment: Mapped[str | None] = mapped_column(String(8))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
 
 
 class VocabularyRow(Base):

@@ -55,6 +55,8 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
             text_normalized=normalize(segment.text),
             search_forms=index_forms(segment.text),
             words=[[w.start, w.end, w.word, w.probability] for w in segment.words],
+            sentiment=segment.sentiment,
+            sentiment_score=segment.sentiment_score,
         )
         for idx, segment in enumerate(transcript.segments)
     ]
@@ -63,6 +65,13 @@ def save_transcript(session: Session, call_id: str, transcript: Transcript) -> N
     call.language = transcript.language
     call.model = transcript.model
     call.speakers = [s.as_dict() for s in transcript.speakers]
+
+
+def set_segment_sentiment(session: Session, call_id: str, transcript: Transcript) -> None:
+    """Store the analysed sentiment of a transcript already saved (an import's, a correction's)."""
+    rows = session.scalars(select(SegmentRow).where(SegmentRow.call_id == call_id).order_by(SegmentRow.idx))
+    for row, segment in zip(rows, transcript.segments, strict=False):
+        row.sentiment, row.sentiment_score = segment.sentiment, segment.sentiment_score
 
 
 PARTIAL = "partial"  # transcript_source of what recognition has heard so far, while the call is processing
@@ -101,6 +110,8 @@ def load_transcript(session: Session, call_id: str) -> Transcript:
             channel=row.channel,
             text=row.text,
             words=tuple(Word(start=w[0], end=w[1], word=w[2], probability=w[3]) for w in row.words),
+            sentiment=row.sentiment,
+            sentiment_score=row.sentiment_score,
         )
         for row in rows
     )

@@ -13,6 +13,7 @@ from .characteristics import measure
 from .confidence import Confidence, transcript_confidence
 from .rules.evaluate import CallFacts, evaluate
 from .rules.model import Evidence, Rule, history_conditions
+from .sentiment.call import sentiment_summary
 
 
 def call_metadata(call: Call, transcript: Transcript) -> dict[str, str | float | None]:
@@ -131,6 +132,7 @@ def analyse(
         rules, transcript, characteristics["metrics"], call_metadata(call, transcript), history
     )
     characteristics["confidence"] = assessment.confidence.as_json()
+    characteristics["sentiment"] = sentiment_summary(transcript)
     characteristics["mono_in_stereo"] = is_mono_in_stereo_call(call, transcript)
     return characteristics, assessment
 

@@ -8,6 +8,7 @@ from storage.records import Transcript
 
 from .confidence import segment_confidence
 from .overlaps import overlapped_segments, speech_overlaps
+from .sentiment.call import with_sentiment
 
 FORMATS = ("json", "srt", "vtt", "txt", "rttm")
 MEDIA_TYPES = {
@@ -20,6 +21,8 @@ MEDIA_TYPES = {
 
 
 def to_json(transcript: Transcript) -> dict[str, Any]:
+    if any(s.sentiment is None for s in transcript.segments):  # stored before sentiment, or partial
+        transcript = with_sentiment(transcript)
     overlaps = speech_overlaps(transcript)
     overlapped = overlapped_segments(transcript, overlaps)
     return {
@@ -36,6 +39,8 @@ def to_json(transcript: Transcript) -> dict[str, Any]:
                 "text": s.text,
                 "overlapped": index in overlapped,
                 "confidence": segment_confidence(s),
+                "sentiment": s.sentiment,
+                "sentiment_score": s.sentiment_score,
                 "words": [
                     {"start": w.start, "end": w.end, "word": w.word, "probability": w.probability}
                     for w in s.words

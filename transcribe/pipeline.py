@@ -31,6 +31,7 @@ from .peaks import waveform_peaks
 from .recognition import CallOptions, Diarizer, ProgressFn, Timings, overall, transcribe_audio
 from .redact.call import redact_call
 from .rules.model import Rule
+from .sentiment.call import with_sentiment
 from .settings import TranscribeSettings
 from .voiceprints import VoiceEncoder, voiceprints
 from .watchlist import RULE_ID as WATCHLIST_RULE_ID
@@ -133,7 +134,9 @@ def analyse_transcript(
     withdraw_reason: str | None,
     loudness: dict[str, list[float]] | None = None,
 ) -> ProcessedCall:
-    """Characteristics and rules over a transcript: the worker's, an import's or a correction's."""
+    """Sentiment, characteristics and rules over a transcript: the worker's, an import's or a
+    correction's."""
+    transcript = with_sentiment(transcript)
     characteristics, assessment = analyse(call, transcript, audio, rules, history, loudness)
     return ProcessedCall(
         transcript=transcript,

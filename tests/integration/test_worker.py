@@ -78,6 +78,13 @@ def test_uploaded_stereo_call_is_transcribed_with_speakers_and_indexed(pipeline)
     )
     assert [a.outcome for a in attempts] == ["done"]
     assert set(attempts[0].timings) >= {"normalise", "transcribe", "peaks"}
+    # Each stored segment carries its sentiment: the complaint is not read as positive (tiny.en hears
+    # "I will charge twice ... I want a reason", which says no feeling), the thanks is.
+    assert all(s.sentiment in ("positive", "neutral", "negative") for s in transcript.segments)
+    read = {s.text.lower(): s.sentiment for s in transcript.segments if s.role == "customer"}
+    assert [v != "positive" for t, v in read.items() if "twice on my credit card" in t] == [True], read
+    assert [v for t, v in read.items() if "thank you so much" in t] == ["positive"], read
+    assert call.characteristics["sentiment"]["customer"]["biggest_drop"] is None
     # The player's waveform, kept per channel: each side is loud where it speaks.
     with ingestor.db.session() as session:
         agent_peaks, customer_peaks = call_records.get_peaks(session, call.id)

@@ -34,6 +34,8 @@ def test_json_has_the_v1_shape():
         "text": "Hello there.",
         "overlapped": False,
         "confidence": 0.85,  # the mean of its words' probabilities
+        "sentiment": "neutral",  # scored when the transcript was saved without it
+        "sentiment_score": 0.0,
         "words": [
             {"start": 0.5, "end": 1.0, "word": "Hello", "probability": 0.9},
             {"start": 1.1, "end": 2.25, "word": "there.", "probability": 0.8},

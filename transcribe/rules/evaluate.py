@@ -10,7 +10,20 @@ from storage.records import Segment, Transcript
 from storage.terms import query_forms, word_forms
 from storage.text import edit_distance, normalize
 
-from .model import AllOf, AnyOf, Condition, Evidence, History, Hit, Metadata, Metric, Phrases, Rule
+from ..sentiment.score import score_text
+from .model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Evidence,
+    History,
+    Hit,
+    Metadata,
+    Metric,
+    Phrases,
+    Rule,
+    SentimentShare,
+)
 
 COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,
@@ -55,7 +68,7 @@ def find_phrase(phrase: tuple[str, ...], tokens: Sequence[str], fuzzy: int = 0) 
     ]
 
 
-def _in_window(segment: Segment, condition: Phrases, duration: float) -> bool:
+def _in_window(segment: Segment, condition: Phrases | SentimentShare, duration: float) -> bool:
     if condition.first_s is not None and segment.start >= condition.first_s:
         return False
     return not (condition.last_s is not None and segment.end <= duration - condition.last_s)
@@ -86,6 +99,26 @@ def _phrases(condition: Phrases, facts: CallFacts) -> _Outcome:
             return _Outcome(False)
         return _Outcome(True, (_absence(condition, transcript.duration),))
     return _Outcome(present, tuple(evidence) if present else ())
+
+
+def _sentiment(condition: SentimentShare, facts: CallFacts) -> _Outcome:
+    """The share of the role's segments in the window that read the sentiment; a transcript saved
+    before sentiment existed is scored here."""
+    transcript = facts.transcript
+    said = [
+        s for s in transcript.segments
+        if (condition.role == "any" or s.role == condition.role) and _in_window(s, condition, transcript.duration)
+    ]  # fmt: skip
+    reading = [
+        s for s in said if (s.sentiment or score_text(s.text, transcript.language).label) == condition.value
+    ]
+    if not said or len(reading) / len(said) < condition.min_share:
+        return _Outcome(False)
+    share = f"{len(reading)} of {len(said)} {condition.role} segments read {condition.value}"
+    return _Outcome(
+        True,
+        tuple(Evidence("segment", s.start, s.end, s.role, s.text, detail=share) for s in reading),
+    )
 
 
 def _absence(condition: Phrases, duration: float) -> Evidence:
@@ -154,6 +187,8 @@ def _check(condition: Condition, facts: CallFacts) -> _Outcome:
                 ),
             ),
         )
+    if isinstance(condition, SentimentShare):
+        return _sentiment(condition, facts)
     if isinstance(condition, AllOf):
         outcomes = [_check(child, facts) for child in condition.conditions]
         if all(o.matched for o in outcomes):

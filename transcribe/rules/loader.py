@@ -16,6 +16,7 @@ from .model import (
     METADATA_FIELDS,
     OPERATORS,
     ROLES,
+    SENTIMENTS,
     SEVERITIES,
     AllOf,
     AnyOf,
@@ -26,6 +27,7 @@ from .model import (
     Not,
     Phrases,
     Rule,
+    SentimentShare,
 )
 
 BUILTIN_PACKS = Path(__file__).parent / "packs"
@@ -87,14 +89,18 @@ def _phrases(spec: dict, where: str) -> Phrases:
 
 def _condition(spec: Any, where: str, line: Any) -> Condition:
     if not isinstance(spec, dict):
-        raise _fail(where, line, "a condition must be a mapping (all, any, not, phrases, metric, metadata)")
+        raise _fail(
+            where,
+            line,
+            "a condition must be a mapping (all, any, not, phrases, metric, metadata, history, sentiment)",
+        )
     line = spec.get("__line__", line)
     keys = [k for k in spec if k != "__line__"]
     if len(keys) != 1:
         raise _fail(
             where,
             line,
-            f"a condition has exactly one of all/any/not/phrases/metric/metadata/history, got {keys}",
+            f"a condition has exactly one of all/any/not/phrases/metric/metadata/history/sentiment, got {keys}",
         )
     kind, body = keys[0], spec[keys[0]]
     if kind in ("all", "any"):
@@ -145,7 +151,29 @@ def _condition(spec: Any, where: str, line: Any) -> Condition:
                 raise _fail(where, line, "metadata `in` needs a list value")
             value = tuple(str(v) for v in value)
         return Metadata(body["field"], op, value)
+    if kind == "sentiment":
+        return _sentiment(body, where, line)
     raise _fail(where, line, f"unknown condition {kind!r}")
+
+
+def _sentiment(body: Any, where: str, line: Any) -> SentimentShare:
+    if not isinstance(body, dict) or body.get("value") not in SENTIMENTS:
+        raise _fail(where, line, f"sentiment needs `value`: one of {', '.join(SENTIMENTS)}")
+    role = body.get("role", "customer")
+    if role not in ROLES:
+        raise _fail(where, line, f"sentiment role must be one of {', '.join(ROLES)}")
+    for key in ("first_s", "last_s"):
+        if key in body and (
+            isinstance(body[key], bool) or not isinstance(body[key], int | float) or body[key] <= 0
+        ):
+            raise _fail(where, line, f"sentiment {key} must be a positive number of seconds")
+    share = body.get("min_share", 0.5)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise _fail(where, line, "sentiment min_share is a share of the segments: above 0, at most 1")
+    unknown = set(body) - {"value", "role", "first_s", "last_s", "min_share", "__line__"}
+    if unknown:
+        raise _fail(where, line, f"sentiment does not know {', '.join(sorted(unknown))}")
+    return SentimentShare(body["value"], role, body.get("first_s"), body.get("last_s"), float(share))
 
 
 def parse_rule(spec: Any, where: str) -> Rule:

@@ -55,6 +55,18 @@ class History:
 
 
 @dataclass(frozen=True, slots=True)
+class SentimentShare:
+    """At least min_share of a role's segments inside the window read `value` (transcribe/sentiment):
+    `sentiment: {role: customer, value: negative, last_s: 60, min_share: 0.5}`."""
+
+    value: str  # "positive" | "neutral" | "negative"
+    role: str = "customer"
+    first_s: float | None = None
+    last_s: float | None = None
+    min_share: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     conditions: tuple[Condition, ...]
 
@@ -69,7 +81,8 @@ class Not:
     condition: Condition
 
 
-Condition = Phrases | Metric | Metadata | History | AllOf | AnyOf | Not
+Condition = Phrases | Metric | Metadata | History | SentimentShare | AllOf | AnyOf | Not
+SENTIMENTS = ("positive", "neutral", "negative")
 
 
 def history_conditions(condition: Condition) -> list[History]:
