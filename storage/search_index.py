@@ -277,19 +277,30 @@ def _ranked_calls(
     """One page of the matching calls, in order, with a higher-is-better score, and how many match in
     all: one pass of the engine (the page is cut in SQL, the total is a window count over the groups)."""
     params: dict = {}
-    speaker = query.filters.speaker
+    speaker, sentiment = query.filters.speaker, query.filters.sentiment
+    if sentiment:
+        params["f_sentiment"] = sentiment
     if compiler.is_sqlite:
-        # The row id carries call and side (storage/segment_keys.py): no segment row is read per match.
+        # The row id carries call and side (storage/segment_keys.py): no segment row is read per match,
+        # unless the segment's sentiment is asked for.
         params["match"] = compiler.fts5_query(query)
         on_side = f" AND ((segments_fts.rowid >> {ROLE_SHIFT}) & 15) = :f_role" if speaker else ""
         if speaker:
             params["f_role"] = role_code(speaker)
+        felt = (
+            " AND segments_fts.rowid IN (SELECT id FROM segments WHERE sentiment = :f_sentiment)"
+            if sentiment
+            else ""
+        )
         matched = (
             f"SELECT segments_fts.rowid >> {CALL_SHIFT} AS seq, bm25(segments_fts, 2.0, 1.0) AS score "
-            f"FROM segments_fts WHERE segments_fts MATCH :match{on_side} LIMIT -1"
+            f"FROM segments_fts WHERE segments_fts MATCH :match{on_side}{felt} LIMIT -1"
         )
         best = "-min(m.score)"  # BM25 is lower-is-better
-    elif (postings := compiler.pg_postings(query, role_code(speaker) if speaker else None)) is not None:
+    elif (
+        not sentiment
+        and (postings := compiler.pg_postings(query, role_code(speaker) if speaker else None)) is not None
+    ):
         params.update(compiler.params)
         matched = postings
         best = "sum(m.score)"  # segments holding the words, over the call
@@ -300,6 +311,8 @@ def _ranked_calls(
         on_side = " AND segments.role = :f_speaker" if speaker else ""
         if speaker:
             params["f_speaker"] = speaker
+        if sentiment:
+            on_side += " AND segments.sentiment = :f_sentiment"
         matched = (
             f"SELECT segments.id >> {CALL_SHIFT} AS seq, "
             "ts_rank(segments.forms_tsv, CAST(:rank AS tsquery)) AS score "
@@ -356,6 +369,7 @@ def _hits(
             SegmentRow.text,
             SegmentRow.text_normalized,
             SegmentRow.words,
+            SegmentRow.sentiment,
         )
         .where(SegmentRow.call_id.in_(call_ids))
         .order_by(SegmentRow.call_id, SegmentRow.idx)
@@ -363,6 +377,8 @@ def _hits(
     for row in rows:
         hits = by_call[row.call_id]
         if len(hits) >= hits_per_call or (query.filters.speaker and row.role != query.filters.speaker):
+            continue
+        if query.filters.sentiment and row.sentiment != query.filters.sentiment:
             continue
         words = [w[2] for w in row.words]
         tokens, owners = _tokens_of_words(words)

@@ -29,7 +29,10 @@ DIRECTIONS = ("inbound", "outbound", "internal")
 STATUSES = ("queued", "processing", "done", "failed")
 FLAG_CATEGORIES = ("agent_conduct", "suspicious_customer", "complaint", "compliance")
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
-_FIELD = re.compile(r"^(speaker|agent|customer|direction|language|lang|status|after|before|flag):(.+)$")
+_FIELD = re.compile(
+    r"^(speaker|agent|customer|direction|language|lang|status|after|before|flag|sentiment):(.+)$"
+)
+SENTIMENTS = ("positive", "neutral", "negative")
 _DURATION = re.compile(r"^duration([<>])(\d+(?:\.\d+)?)$")
 
 
@@ -66,6 +69,7 @@ class Filters:
     min_duration: float | None = None
     max_duration: float | None = None
     flag: str | None = None  # a flag category the call carries (not dismissed)
+    sentiment: str | None = None  # the matching segment reads positive, neutral or negative
     # The searcher's scope (storage/teams.py), never typed in a query: None means every call.
     agent_ids: frozenset[str] | None = None
 
@@ -163,6 +167,10 @@ def _apply_field(filters: Filters, name: str, value: str) -> Filters:
         if value not in FLAG_CATEGORIES:
             raise InvalidQuery(f"flag: must be one of {', '.join(FLAG_CATEGORIES)}, got {value!r}")
         return replace(filters, flag=value)
+    if name == "sentiment":
+        if value not in SENTIMENTS:
+            raise InvalidQuery(f"sentiment: must be one of {', '.join(SENTIMENTS)}, got {value!r}")
+        return replace(filters, sentiment=value)
     if name == "agent":
         return replace(filters, agent_id=value)
     return replace(filters, customer_number=value)

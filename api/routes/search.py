@@ -98,7 +98,8 @@ def search_calls(
         description=(
             'Words (all must match), "exact phrase", OR, -exclude, prefix*, fuzzy~, and filters: speaker:agent, '
             "agent:ID, customer:NUMBER, direction:inbound, language:he, status:done, after:2026-01-01, "
-            "before:2026-02-01, duration>60, duration<600, flag:suspicious_customer"
+            "before:2026-02-01, duration>60, duration<600, flag:suspicious_customer, sentiment:negative (the "
+            "matching segment's)"
         ),
     ),
     speaker: Literal["agent", "customer", "other"] | None = None,
@@ -112,6 +113,7 @@ def search_calls(
     min_duration: float | None = Query(None, ge=0),
     max_duration: float | None = Query(None, ge=0),
     flag: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
+    sentiment: Literal["positive", "neutral", "negative"] | None = None,
     order: Literal["relevance", "date"] = "relevance",
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = None,
@@ -129,6 +131,7 @@ def search_calls(
         min_duration=min_duration,
         max_duration=max_duration,
         flag=flag,
+        sentiment=sentiment,
         agent_ids=call_scope(request, key),
     )
     parsed = type(parsed)(parsed.required, parsed.excluded, parsed.filters.merged(extra))

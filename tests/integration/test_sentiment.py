@@ -70,3 +70,19 @@ def test_a_rule_on_sentiment_flags_an_import(admin_api):
         reanalyse_call(session, rules, call_id, 0.8, "test")
     flags = {f["rule_id"]: f for f in client.get(f"/v1/calls/{call_id}").json()["flags"]}
     assert [e["start"] for e in flags["complaint.ends_angry"]["evidence"]] == [75, 120]
+
+
+def test_search_finds_words_said_with_a_sentiment(admin_api):
+    client, _ = admin_api
+    call_id = client.post("/v1/calls", json={"external_id": "vendor-9", "duration": 130}).json()["id"]
+    client.put(f"/v1/calls/{call_id}/transcript", json=IMPORTED)
+    # "השירות" is said once, in the customer's positive segment; "החשבון" once, in a negative one.
+    found = client.get("/v1/search", params={"q": "החשבון sentiment:negative speaker:customer"}).json()
+    assert [r["call_id"] for r in found["results"]] == [call_id]
+    assert [h["start"] for h in found["results"][0]["hits"]] == [75]
+    assert client.get("/v1/search", params={"q": "החשבון sentiment:positive"}).json()["total"] == 0
+    by_param = client.get("/v1/search", params={"q": "השירות", "sentiment": "positive"}).json()
+    assert by_param["total"] == 1
+    assert client.get("/v1/search", params={"q": "השירות", "sentiment": "negative"}).json()["total"] == 0
+    refused = client.get("/v1/search", params={"q": "השירות sentiment:furious"})
+    assert refused.status_code == 400 and "sentiment:" in refused.json()["detail"]
