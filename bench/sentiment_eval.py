@@ -8,6 +8,7 @@ are never tuned on; both are printed.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from transcribe.sentiment.score import score_text
@@ -64,6 +65,19 @@ def main() -> None:
             if args.errors and split == "labelled":
                 for text, truth, predicted in r["errors"]:
                     print(f"    {truth:8} read {predicted:8} {text}")
+    # What it costs the worker: every utterance of every set, scored 20 times over.
+    texts = [
+        (t, lang)
+        for lang in ("en", "he", "ar")
+        for split in ("labelled", "heldout")
+        for t, _, _ in load(split, lang)
+    ]
+    started = time.perf_counter()
+    for _ in range(20):
+        for text, language in texts:
+            score_text(text, language)
+    per_segment = (time.perf_counter() - started) / (20 * len(texts))
+    print(f"time per segment: {per_segment * 1e6:.0f} us ({len(texts)} utterances x 20)")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,10 @@ def test_a_hebrew_call_is_laid_out_right_to_left(server, browser):
     words = {w.inner_text(): w.bounding_box() for w in mixed.locator(".w").all()}
     assert words["של"]["x"] > words["49"]["x"] > words["בוטל"]["x"]
     assert english.locator(".w").first.bounding_box()["x"] < english.locator(".w").last.bounding_box()["x"]
+    # The timeline marks how each segment reads: the double charge red, the thanks green.
+    page.wait_for_selector("svg.timeline rect.sentiment")
+    assert page.locator("svg.timeline rect.sentiment.negative").count() >= 1
+    assert page.locator("svg.timeline rect.sentiment.positive").count() >= 1
     shot(page, "04-hebrew-call")
     # The flag's evidence seeks the player.
     evidence = page.locator("#flags .flag button.seek").first

@@ -295,12 +295,18 @@ export function timelineSection(call, transcript, audio) {
   const chars = call.characteristics || {};
   const m = chars.metrics || {};
   const duration = transcript.duration || call.audio.duration || 1;
-  const rows = { agent: 12, customer: 36 };
+  const rows = { agent: 8, customer: 30 };
+  // Under each side's bars, a thin strip says how each segment reads: red negative, green positive.
+  const FEELING = { negative: "#cf222e", positive: "#1a7f37" };
   const chart = svg("svg", { class: "timeline", viewBox: `0 0 1000 60`, preserveAspectRatio: "none" },
     svg("rect", { x: 0, y: 0, width: 1000, height: 60, fill: "#f6f8fa" }),
     transcript.segments.filter((s) => rows[s.role] !== undefined).map((s) => svg("rect", {
       x: (1000 * s.start) / duration, y: rows[s.role], width: Math.max(1, (1000 * (s.end - s.start)) / duration), height: 14,
       fill: s.role === "agent" ? "#1f6feb" : "#b35900",
+    })),
+    transcript.segments.filter((s) => rows[s.role] !== undefined && FEELING[s.sentiment]).map((s) => svg("rect", {
+      class: `sentiment ${s.sentiment}`, x: (1000 * s.start) / duration, y: rows[s.role] + 15, width: Math.max(1, (1000 * (s.end - s.start)) / duration), height: 4,
+      fill: FEELING[s.sentiment],
     })),
     (chars.interruptions || []).map((i) => svg("rect", { x: (1000 * i.at) / duration, y: 2, width: 3, height: 56, fill: "#cf222e" })),
     chars.longest_silence_at ? svg("rect", { x: (1000 * chars.longest_silence_at[0]) / duration, y: 52, width: Math.max(2, (1000 * (chars.longest_silence_at[1] - chars.longest_silence_at[0])) / duration), height: 6, fill: "#8c959f" }) : null);
@@ -312,9 +318,18 @@ export function timelineSection(call, transcript, audio) {
     `Timeline of who talked when, ${(chars.interruptions || []).length} interruptions: playback position (arrow keys move 5 seconds)`);
   const pct = (v) => (v === undefined ? "—" : `${Math.round(100 * v)}%`);
   return h("section", { id: "characteristics" }, h("h2", {}, "Characteristics"), chart,
-    h("div", { class: "legend" }, h("span", {}, h("i", { style: "background:#1f6feb" }), "agent"), h("span", {}, h("i", { style: "background:#b35900" }), "customer"), h("span", {}, h("i", { style: "background:#cf222e" }), "interruption"), h("span", {}, h("i", { style: "background:#8c959f" }), "longest silence")),
+    h("div", { class: "legend" }, h("span", {}, h("i", { style: "background:#1f6feb" }), "agent"), h("span", {}, h("i", { style: "background:#b35900" }), "customer"), h("span", {}, h("i", { style: "background:#cf222e" }), "interruption"), h("span", {}, h("i", { style: "background:#8c959f" }), "longest silence"),
+      h("span", {}, h("i", { style: "background:#1a7f37" }), "positive"), h("span", {}, h("i", { style: "background:#cf222e" }), "negative")),
     h("div", { class: "chips" },
       h("span", { class: "chip" }, `talk share agent ${pct(m.talk_share_agent)} / customer ${pct(m.talk_share_customer)}`),
       h("span", { class: "chip" }, `silence ${clock(m.silence_time)}`),
-      h("span", { class: "chip" }, `interruptions ${m.interruptions ?? "—"} (agent ${m.interruptions_by_agent ?? "—"})`)));
+      h("span", { class: "chip" }, `interruptions ${m.interruptions ?? "—"} (agent ${m.interruptions_by_agent ?? "—"})`),
+      Object.entries(chars.sentiment || {}).filter(([role]) => role !== "other").map(([role, f]) => h("span", { class: "chip", dataset: { sentiment: role } }, sentimentWords(role, f)))));
+}
+
+// "customer sentiment -0.42 (first minute 0.31, last -0.6), dropped at 1:15"
+function sentimentWords(role, f) {
+  const n = (v) => (v === null || v === undefined ? "—" : v.toFixed(2));
+  const drop = f.biggest_drop ? `, dropped at ${clock(f.biggest_drop.at)}` : "";
+  return `${role} sentiment ${n(f.overall)} (first minute ${n(f.first_minute)}, last ${n(f.last_minute)})${drop}`;
 }
