@@ -11,13 +11,13 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from .calls import to_call
-from .records import Call, CallStatus
+from .qa_auto import counted
+from .records import LIVE_FLAG_STATES, Call, CallStatus
 from .tables import CallRow, FlagRow, QaReviewRow
 from .times import as_utc
 
 SortKey = Literal["created", "started", "duration"]
 # A flag that was dismissed or withdrawn no longer says anything about the call.
-LIVE_FLAG_STATES = ("open", "confirmed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +98,7 @@ def _conditions(where: CallFilter) -> list[ColumnElement[bool]]:
         )
         conditions.append(exists().where(*flagged))
     if where.min_qa is not None or where.max_qa is not None:
-        scored = [QaReviewRow.call_id == CallRow.id]
+        scored = [QaReviewRow.call_id == CallRow.id, counted()]
         if where.min_qa is not None:
             scored.append(QaReviewRow.score >= where.min_qa)
         if where.max_qa is not None:

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from .call_list import MOMENT
+from .qa_auto import counted
 from .tables import CallRow, FlagRow, QaReviewRow
 from .times import as_utc
 
@@ -103,7 +104,7 @@ def dashboard(
     qa = (
         select(QaReviewRow.agent_id, func.avg(QaReviewRow.score))
         .join(CallRow)
-        .where(since <= MOMENT, until > MOMENT)
+        .where(since <= MOMENT, until > MOMENT, counted())
     )
     if agent_ids is not None:
         qa = qa.where(QaReviewRow.agent_id.in_(sorted(agent_ids)))

@@ -13,6 +13,7 @@ from typing import Any
 from . import calls as call_records
 from .database import Session
 from .flags import RaisedFlag, save_characteristics, save_flags
+from .qa_auto import refresh_automatic_reviews
 from .records import CallStatus, Transcript
 from .transcripts import save_transcript, set_segment_sentiment
 from .voiceprints import StoredVoice, save_voices
@@ -62,6 +63,7 @@ def save_processed_call(session: Session, call_id: str, processed: ProcessedCall
         save_characteristics(session, call_id, processed.characteristics)
         call_records.set_listen_reason(session, call_id, processed.listen_reason)
         save_flags(session, call_id, processed.flags, processed.rule_ids, processed.withdraw_reason)
+        refresh_automatic_reviews(session, call_id)
     if call.status != CallStatus.DONE:  # a re-analysis of a done call announces nothing new
         call_records.mark_done(session, call_id)
     return "kept_edit" if call.is_transcript_edited else "done"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import CallNotFound, QaError, ReviewConflict, ScorecardNotFound
+from .qa_auto import AUTO_REVIEWER, counted
 from .tables import CallRow, QaReviewRow, ScorecardRow, utcnow
 
 # Criterion names are keys of every review's scores and are typed in as "name:weight:points, ...".
@@ -25,6 +26,7 @@ class Criterion:
     name: str
     weight: float
     max_points: int
+    auto: dict[str, str] | None = None  # bound to the analysis (storage/qa_auto.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +60,13 @@ class Review:
     #   "text", "at"}], oldest first
     thread: list[dict[str, Any]] = field(default_factory=list)
     dispute: str | None = None  # "open" until the reviewer answers, then "answered"
+    automatic: bool = False  # scored by the analysis (reviewer "auto"); a person's review overrides it
 
 
 def _scorecard(row: ScorecardRow) -> Scorecard:
-    criteria = tuple(Criterion(c["name"], float(c["weight"]), int(c["max_points"])) for c in row.criteria)
+    criteria = tuple(
+        Criterion(c["name"], float(c["weight"]), int(c["max_points"]), c.get("auto")) for c in row.criteria
+    )
     return Scorecard(row.id, row.name, criteria, row.active, row.version or 1, list(row.versions or []))
 
 
@@ -78,7 +83,7 @@ def _review(row: QaReviewRow) -> Review:
     return Review(
         row.id, row.call_id, row.scorecard_id, row.agent_id, row.reviewer, dict(row.scores), row.score,
         list(row.comments), created, list(row.history or []), row.scorecard_version or 1,
-        row.agent_response, list(row.thread or []), _dispute(row),
+        row.agent_response, list(row.thread or []), _dispute(row), row.reviewer == AUTO_REVIEWER,
     )  # fmt: skip
 
 
@@ -107,7 +112,7 @@ def _checked(
     if session.scalar(clash) is not None:
         raise QaError(f"scorecard {name!r} exists already")
     stored = [
-        {"name": n, "weight": c.weight, "max_points": c.max_points}
+        {"name": n, "weight": c.weight, "max_points": c.max_points, **({"auto": c.auto} if c.auto else {})}
         for n, c in zip(names, criteria, strict=True)
     ]
     return name, stored
@@ -233,7 +238,7 @@ def agent_reviews(session: Session, agent_id: str, limit: int = 200) -> list[Rev
     """The agent's reviews, oldest first (scores over time)."""
     rows = session.scalars(
         select(QaReviewRow)
-        .where(QaReviewRow.agent_id == agent_id)
+        .where(QaReviewRow.agent_id == agent_id, counted())
         .order_by(QaReviewRow.created_at.desc(), QaReviewRow.id.desc())
         .limit(limit)
     )

@@ -23,6 +23,10 @@ class Role(StrEnum):
     OTHER = "other"
 
 
+# Flags that stand: a dismissed flag was wrong, a withdrawn one no longer holds.
+LIVE_FLAG_STATES = ("open", "confirmed")
+
+
 @dataclass(frozen=True, slots=True)
 class Word:
     start: float

@@ -14,6 +14,7 @@ from storage.api_keys import ApiKey
 from storage.call_list import CallFilter, list_calls
 from storage.database import Session
 from storage.flags import flag_agent, flag_counts, list_flags, review_flag
+from storage.qa_auto import refresh_automatic_reviews
 from storage.records import CallStatus
 from storage.transcripts import load_transcript
 from storage.users import is_active_user
@@ -135,6 +136,8 @@ def _review(session: Session, request: Request, key: ApiKey, flag_id: int, body:
             422, f"{body.assigned_to!r} is not an active user: assign flags to people who sign in"
         )
     flag = review_flag(session, flag_id, body.state, body.comment, actor(key), body.assigned_to)
+    if body.state is not None:  # a dismissed flag no longer costs its automatic QA points
+        refresh_automatic_reviews(session, flag.call_id)
     changes = body.model_dump(exclude_none=True, exclude={"ids"})
     audit.record(
         session, actor(key), "flag.review", str(flag_id), {"call": flag.call_id, **changes}, origin(request)

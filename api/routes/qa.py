@@ -29,6 +29,8 @@ from storage.qa import (
     respond,
     retire_scorecard,
 )
+from storage.qa_auto import agreement, check_auto
+from transcribe.characteristics import METRICS
 
 from ..auth import actor, admin_only, call_scope, ensure_visible, origin, qa_reviewer, reader
 from ..schemas import ErrorOut, model_of
@@ -42,11 +44,26 @@ class CriterionIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     weight: float = Field(gt=0, le=1000)
     max_points: int = Field(5, ge=1, le=100)
+    auto: dict[str, str] | None = Field(
+        None,
+        max_length=1,
+        description='Scored by the analysis: {"rule": RULE_ID} (full points unless it flagged the call), '
+        '{"metric": "interruptions_by_agent<=1"} or {"sentiment": "customer.last_minute>=0"}',
+    )
 
 
 class ScorecardIn(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     criteria: list[CriterionIn] = Field(min_length=1, max_length=50)
+
+
+class AgreementOut(BaseModel):
+    scorecard_id: int
+    scorecard: str
+    criterion: str
+    compared: int = Field(description="Calls scored both automatically and by a person on this card")
+    disagreed: int
+    disagreement: float = Field(description="disagreed / compared")
 
 
 class ScorecardOut(BaseModel):
@@ -85,11 +102,20 @@ class AnswerIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
+def _criteria(request: Request, body: ScorecardIn) -> list[Criterion]:
+    """The criteria, with any binding to the analysis checked against the metrics and loaded rules."""
+    rule_ids = {rule.id for rule in request.app.state.services.rules}
+    return [
+        Criterion(c.name, c.weight, c.max_points, check_auto(c.auto, METRICS, rule_ids))
+        for c in body.criteria
+    ]
+
+
 def _card_out(card: Scorecard) -> ScorecardOut:
     return ScorecardOut(
         id=card.id,
         name=card.name,
-        criteria=[asdict(c) for c in card.criteria],
+        criteria=[{k: v for k, v in asdict(c).items() if k != "auto" or v} for c in card.criteria],
         active=card.active,
         version=card.version,
         versions=card.versions,
@@ -99,7 +125,7 @@ def _card_out(card: Scorecard) -> ScorecardOut:
 @router.post("/scorecards", status_code=201, response_model=ScorecardOut, responses=ERRORS)
 def add_scorecard(body: ScorecardIn, request: Request, key: ApiKey = Depends(admin_only)) -> ScorecardOut:
     with request.app.state.services.db.session() as session:
-        card = create_scorecard(session, body.name, [Criterion(**c.model_dump()) for c in body.criteria])
+        card = create_scorecard(session, body.name, _criteria(request, body))
         audit.record(session, actor(key), "scorecard.create", card.name, body.model_dump(), origin(request))
     return _card_out(card)
 
@@ -111,9 +137,7 @@ def edit(
     """Edit the card as a new version: new reviews score the new criteria; reviews already made keep
     their scores and name the version they were scored on (`scorecard_version`)."""
     with request.app.state.services.db.session() as session:
-        card, changed = edit_scorecard(
-            session, scorecard_id, body.name, [Criterion(**c.model_dump()) for c in body.criteria]
-        )
+        card, changed = edit_scorecard(session, scorecard_id, body.name, _criteria(request, body))
         if changed:
             audit.record(
                 session, actor(key), "scorecard.edit", card.name, {"id": card.id, "version": card.version},
@@ -231,3 +255,11 @@ def disputed(
     with request.app.state.services.db.session() as session:
         found = disputed_reviews(session, call_scope(request, key))
     return [ReviewOut(**asdict(r)) for r in found if state == "all" or r.dispute == state]
+
+
+@router.get("/qa/agreement", response_model=list[AgreementOut], responses=ERRORS)
+def automatic_vs_human(request: Request, key: ApiKey = Depends(qa_reviewer)) -> list[AgreementOut]:
+    """How often a person's points differ from the automatic ones, per scorecard and criterion, over
+    the calls both scored (within the caller's teams)."""
+    with request.app.state.services.db.session() as session:
+        return [AgreementOut(**row) for row in agreement(session, call_scope(request, key))]

@@ -206,8 +206,8 @@ def test_a_call_still_processing_shows_its_stage_and_progress_live(server, brows
     page.wait_for_selector("td:text('Sales')")
     cards = {c["name"]: c["criteria"] for c in desk.client.get("/v1/scorecards").json()}
     assert cards["Sales"] == [
-        {"name": "Opening", "weight": 1.0, "max_points": 5},
-        {"name": "Offer", "weight": 2.0, "max_points": 10},
+        {"name": "Opening", "weight": 1.0, "max_points": 5, "auto": None},
+        {"name": "Offer", "weight": 2.0, "max_points": 10, "auto": None},
     ]
     shot(page, "09-admin")
     assert not page.errors, page.errors

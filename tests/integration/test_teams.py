@@ -140,6 +140,28 @@ MATRIX = [
         dict(admin=OK, compliance=OK, manager=OK, agent=OK),
     ),
     ("DELETE", "/v1/views/1", None, dict(compliance=404, manager=404, agent=404)),  # nobody's own
+    (
+        "PUT",
+        "/v1/scorecards/{card}",
+        {"name": "Standard", "criteria": [{"name": "Greeting", "weight": 1}, {"name": "Tone", "weight": 1}]},
+        dict(admin=OK, compliance=NO, manager=NO, agent=NO),
+    ),
+    # {review}: the admin's review of the team's call; only its agent answers it, only its
+    # reviewer or an admin answers a dispute (there is none: 409 once past the role checks).
+    (
+        "POST",
+        "/v1/reviews/{review}/response",
+        {"kind": "acknowledge"},
+        dict(admin=NO, compliance=NO, manager=NO, agent=OK),
+    ),
+    (
+        "POST",
+        "/v1/reviews/{review}/answer",
+        {"text": "x"},
+        dict(admin=409, compliance=NO, manager=NO, agent=NO),
+    ),
+    ("GET", "/v1/reviews/disputed", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
+    ("GET", "/v1/qa/agreement", None, dict(admin=OK, compliance=NO, manager=OK, agent=NO)),
 ]
 # Endpoints outside the matrix, and why: each has its own tests.
 PUBLIC = {
@@ -169,7 +191,8 @@ def _fill(value, world: Desk, role: str):  # type: ignore[no-untyped-def]
     if not isinstance(value, str):
         return value
     names = {"{he}": world.calls["he"], "{out}": world.calls["out"], "{role}": role,
-             "{flag_he}": world.flags["he"], "{flag_out}": world.flags["out"], "{card}": world.scorecard}  # fmt: skip
+             "{flag_he}": world.flags["he"], "{flag_out}": world.flags["out"], "{card}": world.scorecard,
+             "{review}": getattr(world, "review", 0)}  # fmt: skip
     if value in names and not isinstance(names[value], str):
         return names[value]
     for name, replacement in names.items():
@@ -182,6 +205,14 @@ def _fill(value, world: Desk, role: str):  # type: ignore[no-untyped-def]
 )
 def test_role_matrix(desk, method, path, body, expected):
     world, people = desk
+    if "{review}" in path:  # a review of the team's call, by the admin
+        admin, csrf = people["admin"]
+        review = admin.post(
+            f"/v1/calls/{world.calls['he']}/reviews",
+            json={"scorecard_id": world.scorecard, "scores": {"Greeting": 3, "Resolution": 3}},
+            headers={"X-CSRF-Token": csrf},
+        )
+        world.review = review.json()["id"]  # type: ignore[attr-defined]
     for role, outcome in expected.items():
         browser, csrf = people[role]
         response = browser.request(

@@ -48,18 +48,21 @@ export async function renderAdmin() {
 // Scorecards: add one, edit one (a new version: reviews already made keep theirs), retire one.
 export function scorecardAdmin(cards) {
   const name = h("input", { name: "scorecard", required: true, maxlength: 128 });
-  const criteria = h("input", { name: "criteria", size: 50, placeholder: "Greeting:1:5, Resolution:3:5 (name:weight:points)", required: true });
+  const criteria = h("input", { name: "criteria", size: 50, placeholder: "Greeting:1:5, Disclosure:2:5:rule=conduct.missing_recording_disclosure (name:weight:points[:auto])", required: true });
   const error = h("p", { class: "form-error", role: "alert", id: "scorecard-error" });
   const submit = h("button", { class: "primary", type: "submit" }, "Add scorecard");
   let editing = null;
-  const written = (c) => c.criteria.map((x) => `${x.name}:${x.weight}:${x.max_points}`).join(", ");
+  // A criterion bound to the analysis carries its binding as a fourth part: rule=ID, metric=NAME<=N, sentiment=SIDE.MEASURE>=N.
+  const bound = (x) => (x.auto ? Object.entries(x.auto).map(([k, v]) => `:${k}=${v}`).join("") : "");
+  const written = (c) => c.criteria.map((x) => `${x.name}:${x.weight}:${x.max_points}${bound(x)}`).join(", ");
   const form = h("form", {
     class: "inline", id: "scorecard-form",
     onsubmit: async (ev) => {
       ev.preventDefault();
       const parsed = criteria.value.split(",").map((x) => x.trim()).filter(Boolean).map((c) => {
-        const [n, weight, points] = c.split(":");
-        return { name: n.trim(), weight: parseFloat(weight || "1"), max_points: parseInt(points || "5", 10) };
+        const [n, weight, points, binding] = c.split(":");
+        const auto = binding ? Object.fromEntries([binding.split(/=(.*)/s).slice(0, 2).map((x) => x.trim())]) : null;
+        return { name: n.trim(), weight: parseFloat(weight || "1"), max_points: parseInt(points || "5", 10), auto };
       });
       try {
         const body = { name: name.value, criteria: parsed };
@@ -76,7 +79,7 @@ export function scorecardAdmin(cards) {
     name.focus();
   };
   const rows = cards.map((c) => h("tr", { dataset: { scorecard: c.id }, class: c.active ? "" : "muted" },
-    h("td", {}, c.name), h("td", {}, `v${c.version}`), h("td", {}, c.criteria.map((x) => `${x.name} (weight ${x.weight}, ${x.max_points} points)`).join(", ")),
+    h("td", {}, c.name), h("td", {}, `v${c.version}`), h("td", {}, c.criteria.map((x) => `${x.name} (weight ${x.weight}, ${x.max_points} points${x.auto ? ", automatic: " + Object.entries(x.auto).map(([k, v]) => `${k} ${v}`).join("") : ""})`).join(", ")),
     h("td", {}, c.active ? "active" : "retired"),
     h("td", {}, c.active ? [h("button", { type: "button", onclick: () => edit(c), "aria-label": `Edit ${c.name}` }, "Edit"), " ",
       h("button", { type: "button", class: "danger", "aria-label": `Retire ${c.name}`, onclick: async () => {

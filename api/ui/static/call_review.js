@@ -67,7 +67,7 @@ export function reviewCard(r, card, audio, again) {
   const criteria = criteriaOf(card, r.scorecard_version);
   const response = r.dispute === "open" ? "disputed: waiting for the reviewer" : r.dispute === "answered" ? "disputed: answered" : r.agent_response || "not yet acknowledged";
   const box = h("article", { class: "review", dataset: { review: r.id } },
-    h("div", {}, h("strong", { class: "score" }, `${r.score}`), ` by ${r.reviewer} · ${when(r.created_at)} · ${card ? card.name : "scorecard " + r.scorecard_id} v${r.scorecard_version} · `,
+    h("div", {}, h("strong", { class: "score" }, `${r.score}`), ` by ${r.automatic ? "the analysis (automatic)" : r.reviewer} · ${when(r.created_at)} · ${card ? card.name : "scorecard " + r.scorecard_id} v${r.scorecard_version} · `,
       h("span", { class: "response" }, response)),
     h("table", { class: "breakdown" }, h("tbody", {}, criteria.map((c) => h("tr", {}, h("th", { scope: "row" }, c.name), h("td", {}, `${r.scores[c.name] ?? "—"} / ${c.max_points}`), h("td", { class: "muted small" }, `weight ${c.weight}`))))),
     r.comments.map((c) => h("div", { class: "small" }, h("button", { type: "button", onclick: () => { audio.currentTime = c.at; } }, clock(c.at)), " ", h("span", { dir: "auto" }, c.text))),

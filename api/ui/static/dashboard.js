@@ -37,7 +37,8 @@ export async function renderDashboard() {
       h("thead", {}, h("tr", {}, ["Agent", "Calls", "Talk share", "Interruptions / call", "Flags per 100 calls", "QA average"].map((t) => h("th", {}, t)))),
       h("tbody", {}, d.agents.map((a) => h("tr", {}, h("td", {}, h("a", { href: `#/agents/${encodeURIComponent(a.agent_id)}` }, a.agent_id)), h("td", {}, a.calls),
         h("td", {}, a.talk_share === null ? "—" : `${Math.round(100 * a.talk_share)}%`), h("td", {}, a.interruptions ?? "—"), h("td", {}, a.flags_per_100), h("td", {}, a.qa_average ?? "—")))))),
-    can("admin", "manager") ? await disputesSection() : null);
+    can("admin", "manager") ? await disputesSection() : null,
+    can("admin", "manager") ? await agreementSection() : null);
 }
 
 // QA reviews their agents disputed, waiting for an answer: each opens its call at the review.
@@ -60,4 +61,13 @@ export async function renderAgent(agentId) {
     reviews.length ? h("table", { id: "agent-reviews" },
       h("thead", {}, h("tr", {}, ["When", "Score", "Reviewer", "Response", "Call"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, reviews.map((r) => h("tr", {}, h("td", {}, when(r.created_at)), h("td", {}, r.score), h("td", {}, r.reviewer), h("td", {}, response(r)), h("td", {}, h("a", { href: `#/calls/${r.call_id}` }, r.call_id.slice(0, 8))))))) : null));
+}
+
+// Automatic QA against people: per criterion, how often a person's points differed.
+export async function agreementSection() {
+  const rows = await api("/v1/qa/agreement");
+  return h("section", { id: "qa-agreement" }, h("h2", {}, "Automatic QA against reviewers"),
+    rows.length ? h("table", {}, h("thead", {}, h("tr", {}, ["Scorecard", "Criterion", "Calls scored by both", "Disagreed"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.scorecard), h("td", {}, r.criterion), h("td", {}, r.compared), h("td", {}, `${r.disagreed} (${Math.round(100 * r.disagreement)}%)`)))))
+      : h("p", { class: "muted" }, "No call has been scored both automatically and by a reviewer yet."));
 }
