@@ -10,6 +10,7 @@ from storage.calls import count_recent_calls, get_call, set_listen_reason
 from storage.database import Database, Session
 from storage.flags import save_characteristics, save_flags
 from storage.processed_calls import save_processed_call
+from storage.qa_auto import refresh_automatic_reviews
 from storage.records import Call, CallStatus
 from storage.transcripts import load_transcript
 from storage.voiceprints import StoredVoice, voice_history
@@ -93,6 +94,7 @@ def apply_rules(
                     caller_history(session, rules, call, voice_threshold),
                 )
                 save_flags(session, call.id, assessment.flags, rule_ids)
+                refresh_automatic_reviews(session, call.id)  # rule-bound QA criteria follow the flags
                 set_listen_reason(session, call.id, assessment.listen_reason)
                 raised += len(assessment.flags)
         if not calls:

@@ -116,3 +116,16 @@ def test_bindings_are_checked(admin_api, auto, problem):
     body = {"name": "Bad", "criteria": [{"name": "A", "weight": 1, "auto": auto}]}
     refused = client.post("/v1/scorecards", json=body)
     assert refused.status_code == 422 and problem in str(refused.json()["detail"]), refused.text
+
+
+def test_a_card_made_later_scores_stored_calls_when_the_rules_are_applied_again(admin_api):
+    from transcribe.reanalyse import apply_rules
+
+    client, services = admin_api
+    call_id = client.post("/v1/calls", json={"external_id": "auto-2", "duration": 90}).json()["id"]
+    client.put(f"/v1/calls/{call_id}/transcript", json=CALL)
+    card = client.post("/v1/scorecards", json={"name": "Later", "criteria": CRITERIA[:2]}).json()
+    assert [r for r in client.get(f"/v1/calls/{call_id}/reviews").json() if r["automatic"]] == []
+    apply_rules(services.db, services.rules)
+    review = _automatic(client, call_id)
+    assert review["scorecard_id"] == card["id"] and review["scores"] == {"Disclosure": 0, "Calm": 5}
