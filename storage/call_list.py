@@ -42,6 +42,8 @@ class CallFilter:
     max_qa: float | None = None
     # (metric name, operator, value) on the stored characteristics, e.g. ("interruptions_by_agent", ">=", 2)
     metrics: tuple[tuple[str, str, float], ...] = ()
+    # (role, lowest, highest): that side's overall sentiment (characteristics.sentiment) in the range
+    sentiment: tuple[str, float | None, float | None] | None = None
     # The caller's scope (storage/teams.py): only calls of these agents; None means no limit.
     agent_ids: frozenset[str] | None = None
     team_agents: frozenset[str] | None = None  # a chosen team's agents (within the scope above)
@@ -104,6 +106,13 @@ def _conditions(where: CallFilter) -> list[ColumnElement[bool]]:
         if where.max_qa is not None:
             scored.append(QaReviewRow.score <= where.max_qa)
         conditions.append(exists().where(*scored))
+    if where.sentiment is not None:
+        role, lowest, highest = where.sentiment
+        overall = CallRow.characteristics["sentiment"][role]["overall"].as_float()
+        if lowest is not None:
+            conditions.append(overall >= lowest)
+        if highest is not None:
+            conditions.append(overall <= highest)
     for name, op, threshold in where.metrics:
         metric = CallRow.characteristics["metrics"][name].as_float()
         conditions.append(getattr(metric, _METRIC_OPERATORS[op])(threshold))

@@ -17,6 +17,7 @@ from storage.errors import TeamNotFound
 from storage.records import CallStatus
 from storage.teams import get_team
 from transcribe.characteristics import METRICS
+from transcribe.sentiment.score import NEGATIVE_FROM, POSITIVE_FROM
 
 from ..auth import call_scope, reader
 from ..schemas import CallOut, CallPage, ErrorOut
@@ -24,6 +25,12 @@ from ..schemas import CallOut, CallPage, ErrorOut
 router = APIRouter(prefix="/v1/calls", tags=["calls"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (400, 401, 403, 422)}
 Category = Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"]
+# A side's overall score read as a label, with the thresholds each segment is labelled by.
+SENTIMENT_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "negative": (None, NEGATIVE_FROM),
+    "neutral": (NEGATIVE_FROM + 0.001, POSITIVE_FROM - 0.001),
+    "positive": (POSITIVE_FROM, None),
+}
 _METRIC_FILTER = re.compile(r"^([a-z_]+)(>=|<=|==|>|<)(-?\d+(?:\.\d+)?)$")
 
 
@@ -93,6 +100,10 @@ def list_calls(
     needs_listen: bool | None = Query(
         None, description="Only calls marked (true) or not marked (false) for a person to listen"
     ),
+    sentiment: Literal["positive", "neutral", "negative"] | None = Query(
+        None, description="How the side (sentiment_side) read over the whole call"
+    ),
+    sentiment_side: Literal["customer", "agent"] = "customer",
     sort: SortKey = Query("created", description="created (received), started (happened) or duration"),
     order: Literal["desc", "asc"] = "desc",
     limit: int = Query(50, ge=1, le=500),
@@ -126,6 +137,7 @@ def list_calls(
         agent_ids=call_scope(request, key),
         team_agents=_team_agents(request, team),
         needs_listen=needs_listen,
+        sentiment=(sentiment_side, *SENTIMENT_RANGES[sentiment]) if sentiment else None,
     )
     before = _decode_cursor(cursor, sort) if cursor else None
     with request.app.state.services.db.session() as session:

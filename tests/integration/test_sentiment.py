@@ -86,3 +86,25 @@ def test_search_finds_words_said_with_a_sentiment(admin_api):
     assert client.get("/v1/search", params={"q": "השירות", "sentiment": "negative"}).json()["total"] == 0
     refused = client.get("/v1/search", params={"q": "השירות sentiment:furious"})
     assert refused.status_code == 400 and "sentiment:" in refused.json()["detail"]
+
+
+def test_the_calls_list_filters_by_how_a_side_read_over_the_call(admin_api):
+    client, _ = admin_api
+    sour = client.post("/v1/calls", json={"external_id": "sour", "duration": 130}).json()["id"]
+    client.put(f"/v1/calls/{sour}/transcript", json=IMPORTED)
+    sweet = client.post("/v1/calls", json={"external_id": "sweet", "duration": 130}).json()["id"]
+    client.put(
+        f"/v1/calls/{sweet}/transcript",
+        json={**IMPORTED, "segments": [{**s, "text": "תודה רבה, מעולה"} for s in IMPORTED["segments"]]},
+    )
+
+    def listed(**params) -> list[str]:  # type: ignore[no-untyped-def]
+        return [c["id"] for c in client.get("/v1/calls", params=params).json()["items"]]
+
+    assert listed(sentiment="negative") == [sour]
+    assert listed(sentiment="positive") == [sweet]
+    assert listed(sentiment="neutral") == []
+    assert listed(sentiment="neutral", sentiment_side="agent") == [sour]  # "how can I help?"
+    assert client.get("/v1/calls", params={"sentiment": "furious"}).status_code == 422
+    saved = client.post("/v1/views", json={"name": "sour customers", "query": "sentiment=negative"})
+    assert saved.status_code == 200, saved.text  # a calls-list filter a view may keep
