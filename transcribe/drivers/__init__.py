@@ -1,0 +1,1 @@
+"""Call drivers: why customers call, named by operators (phrases) or discovered (recurring themes)."""
