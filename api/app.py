@@ -13,6 +13,7 @@ from .routes import (
     calls,
     compliance,
     dashboard,
+    drivers,
     flags,
     health,
     metrics,
@@ -66,6 +67,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(teams.router)
     app.include_router(qa.router)
     app.include_router(dashboard.router)
+    app.include_router(drivers.router)
     app.include_router(metrics.router)
     app.include_router(ui.router)
     if api.docs:

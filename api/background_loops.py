@@ -1,6 +1,7 @@
 """What a worker process runs beside its jobs: the reconciler (calls whose job Redis lost get it back),
-retention, audit anchoring and webhook delivery. Each pass that must not run twice at once across
-workers takes a Redis lock; a failed pass is logged and the next one runs as planned."""
+retention, audit anchoring, call-driver discovery and webhook delivery. Each pass that must not run
+twice at once across workers takes a Redis lock; a failed pass is logged and the next one runs as
+planned."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def start_background_loops(services: Services, settings: Settings) -> None:
     if settings.storage.retention_policies:
         every("retention", RETENTION_S, lambda: apply_retention_once(services, settings))
     every("audit-anchor", settings.storage.audit_anchor_s, lambda: anchor_audit_once(services))
+    if settings.transcribe.drivers_discover_s > 0:
+        every("drivers", settings.transcribe.drivers_discover_s, lambda: discover_drivers_once(services))
     threading.Thread(
         target=deliver_forever,
         args=(services.db, settings.recorder, threading.Event()),
@@ -52,6 +55,18 @@ def anchor_audit_once(services: Services) -> None:
         try:
             with services.db.session() as session:
                 anchor_if_moved(session, services.objects)
+        finally:
+            lock.release()
+
+
+def discover_drivers_once(services: Services) -> None:
+    from transcribe.drivers.refresh import rediscover
+
+    lock = services.redis.lock("callrec:drivers", timeout=3600)
+    if lock.acquire(blocking=False):
+        try:
+            themes, rising = rediscover(services.db, services.settings.transcribe)
+            log.info("drivers discovered", extra={"themes": len(themes), "rising": len(rising)})
         finally:
             lock.release()
 

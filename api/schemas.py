@@ -86,9 +86,18 @@ class CallOut(
     needs_listen: str | None = Field(
         None, description="Rules were withheld on an untrusted transcript: a person should listen (why)"
     )
+    drivers: list[dict[str, str]] | None = Field(
+        None, description='On GET /v1/calls/{id}: why the customer called, [{"id", "name", "source"}]'
+    )
 
     @classmethod
-    def of(cls, call: Call, flags: list[Flag] | None = None, sees_review: bool = True) -> CallOut:
+    def of(
+        cls,
+        call: Call,
+        flags: list[Flag] | None = None,
+        sees_review: bool = True,
+        drivers: list[dict[str, str]] | None = None,
+    ) -> CallOut:
         """`sees_review`: false for agents, who see neither flags nor what rules were withheld."""
         analysis = call.characteristics or {}
         shown = {
@@ -121,6 +130,7 @@ class CallOut(
             confidence=analysis.get("confidence"),
             mono_in_stereo=bool(analysis.get("mono_in_stereo")),
             needs_listen=call.listen_reason if sees_review else None,
+            drivers=drivers,
         )
 
 

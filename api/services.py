@@ -14,6 +14,7 @@ from storage.audit_key import load_audit_key
 from storage.database import Database
 from storage.objects import ObjectStore, open_object_store
 from storage.objects_s3 import S3ObjectStore
+from transcribe.drivers.named import NamedDriver, load_drivers
 from transcribe.rules.changes import record_rule_set
 from transcribe.rules.loader import load_rules
 from transcribe.rules.model import Rule
@@ -32,6 +33,7 @@ class Services:
     queue: CallQueue
     ingestor: Ingestor
     rules: list[Rule]
+    drivers: list[NamedDriver]
 
     def close(self) -> None:
         self.db.dispose()
@@ -81,8 +83,9 @@ def build_services(settings: Settings, migrate: bool = True) -> Services:
     redis = open_redis(settings.queue.redis_url)
     queue = CallQueue(redis, settings.queue)
     rules = load_rules(settings.transcribe.rules_dirs, include_builtin=settings.transcribe.builtin_rules)
+    drivers = load_drivers(settings.transcribe.drivers_dirs, settings.transcribe.builtin_drivers)
     if migrate:
         record_rule_set(db, rules, "callrec (rules loaded at start)")
     return Services(
-        settings, db, objects, redis, queue, Ingestor(db, objects, queue, settings.recorder), rules
+        settings, db, objects, redis, queue, Ingestor(db, objects, queue, settings.recorder), rules, drivers
     )

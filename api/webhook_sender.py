@@ -1,4 +1,4 @@
-"""Sending outgoing webhooks (call.done, call.failed, flag.raised) from the delivery log.
+"""Sending outgoing webhooks (call.done, call.failed, flag.raised, driver.rising) from the delivery log.
 
 Each request carries `X-Callrec-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` keyed by
 the webhook's secret: receivers check it and reject old timestamps, so a captured request cannot be

@@ -14,9 +14,10 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from transcribe.drivers.discover import CallKeys, Theme, discover
+from storage.driver_match import Theme
+from storage.driver_trend import BASELINE_PERIODS, is_rising
+from transcribe.drivers.discover import CallKeys, discover
 from transcribe.drivers.keyphrases import call_keyphrases
-from transcribe.drivers.trend import BASELINE_PERIODS, is_rising
 
 from .driver_month import OTHER, GeneratedCall, load, month
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from .calls import to_call
+from .driver_tables import CallDriverRow
 from .qa_auto import counted
 from .records import LIVE_FLAG_STATES, Call, CallStatus
 from .tables import CallRow, FlagRow, QaReviewRow
@@ -48,6 +49,7 @@ class CallFilter:
     agent_ids: frozenset[str] | None = None
     team_agents: frozenset[str] | None = None  # a chosen team's agents (within the scope above)
     needs_listen: bool | None = None  # marked for a person to listen (rules withheld), or not
+    driver: str | None = None  # has this call driver (storage/drivers.py), named or discovered
 
 
 _METRIC_OPERATORS = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "==": "__eq__"}
@@ -113,6 +115,10 @@ def _conditions(where: CallFilter) -> list[ColumnElement[bool]]:
             conditions.append(overall >= lowest)
         if highest is not None:
             conditions.append(overall <= highest)
+    if where.driver is not None:
+        conditions.append(
+            exists().where(CallDriverRow.call_id == CallRow.id, CallDriverRow.driver_id == where.driver)
+        )
     for name, op, threshold in where.metrics:
         metric = CallRow.characteristics["metrics"][name].as_float()
         conditions.append(getattr(metric, _METRIC_OPERATORS[op])(threshold))

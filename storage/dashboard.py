@@ -22,14 +22,14 @@ from .tables import CallRow, FlagRow, QaReviewRow
 from .times import as_utc
 
 
-def _utc_hour(session: Session) -> ColumnElement[str]:
+def utc_hour(session: Session) -> ColumnElement[str]:
     """The hour a call happened, as "YYYY-MM-DD HH" in UTC."""
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone("UTC", MOMENT), "YYYY-MM-DD HH24")
     return func.substr(MOMENT, 1, 13)  # SQLite keeps UTC timestamps as ISO text
 
 
-def _local_day(hour: str, zone: ZoneInfo) -> str:
+def local_day(hour: str, zone: ZoneInfo) -> str:
     at = datetime.strptime(hour[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
     return at.astimezone(zone).date().isoformat()
 
@@ -41,7 +41,7 @@ def dashboard(
     """Figures for calls that happened in [since, until), by day in `zone` (UTC when None)."""
     since, zone = as_utc(since), zone or ZoneInfo("UTC")
     until = as_utc(until) if until else datetime.now(UTC)
-    hour = _utc_hour(session)
+    hour = utc_hour(session)
 
     def scoped(query):  # type: ignore[no-untyped-def]
         query = query.where(since <= MOMENT, until > MOMENT)
@@ -51,7 +51,7 @@ def dashboard(
     for at, status, n in session.execute(
         scoped(select(hour, CallRow.status, func.count())).group_by(hour, CallRow.status)
     ):
-        day = per_day[_local_day(at, zone)]
+        day = per_day[local_day(at, zone)]
         day[status] = day.get(status, 0) + n
     backlog: dict[str, int] = {
         status: n
@@ -71,7 +71,7 @@ def dashboard(
             hour, FlagRow.category, FlagRow.rule_id
         )
     ):
-        key = _local_day(at, zone)
+        key = local_day(at, zone)
         flags_per_day[key][category] = flags_per_day[key].get(category, 0) + n
         if category == "complaint":
             complaints[key][rule_id] = complaints[key].get(rule_id, 0) + n

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import calls as call_records
 from .database import Session
+from .drivers import save_call_drivers
 from .flags import RaisedFlag, save_characteristics, save_flags
 from .qa_auto import refresh_automatic_reviews
 from .records import CallStatus, Transcript
@@ -61,6 +62,7 @@ def save_processed_call(session: Session, call_id: str, processed: ProcessedCall
         call_records.set_peaks(session, call_id, processed.peaks)
     if not edited_meanwhile:
         save_characteristics(session, call_id, processed.characteristics)
+        save_call_drivers(session, call_id, processed.transcript.language, processed.characteristics)
         call_records.set_listen_reason(session, call_id, processed.listen_reason)
         save_flags(session, call_id, processed.flags, processed.rule_ids, processed.withdraw_reason)
         refresh_automatic_reviews(session, call_id)

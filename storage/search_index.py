@@ -242,6 +242,12 @@ def _call_filters(query: Query, params: dict) -> list[str]:
             "AND flags.category = :f_flag AND flags.state != 'dismissed')"
         )
         params["f_flag"] = f.flag
+    if f.driver is not None:
+        conditions.append(
+            "EXISTS (SELECT 1 FROM call_drivers WHERE call_drivers.call_id = calls.id "
+            "AND call_drivers.driver_id = :f_driver)"
+        )
+        params["f_driver"] = f.driver
     if f.agent_ids is not None:
         names = [f"f_scope{i}" for i in range(len(f.agent_ids))]
         params.update(zip(names, sorted(f.agent_ids), strict=True))

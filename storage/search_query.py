@@ -30,7 +30,7 @@ STATUSES = ("queued", "processing", "done", "failed")
 FLAG_CATEGORIES = ("agent_conduct", "suspicious_customer", "complaint", "compliance")
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _FIELD = re.compile(
-    r"^(speaker|agent|customer|direction|language|lang|status|after|before|flag|sentiment):(.+)$"
+    r"^(speaker|agent|customer|direction|language|lang|status|after|before|flag|sentiment|driver):(.+)$"
 )
 SENTIMENTS = ("positive", "neutral", "negative")
 _DURATION = re.compile(r"^duration([<>])(\d+(?:\.\d+)?)$")
@@ -70,6 +70,7 @@ class Filters:
     max_duration: float | None = None
     flag: str | None = None  # a flag category the call carries (not dismissed)
     sentiment: str | None = None  # the matching segment reads positive, neutral or negative
+    driver: str | None = None  # the call has this driver (named or discovered)
     # The searcher's scope (storage/teams.py), never typed in a query: None means every call.
     agent_ids: frozenset[str] | None = None
 
@@ -171,6 +172,10 @@ def _apply_field(filters: Filters, name: str, value: str) -> Filters:
         if value not in SENTIMENTS:
             raise InvalidQuery(f"sentiment: must be one of {', '.join(SENTIMENTS)}, got {value!r}")
         return replace(filters, sentiment=value)
+    if name == "driver":
+        if not re.fullmatch(r"[a-z0-9._-]{1,64}", value):
+            raise InvalidQuery(f"driver: expects a driver id like billing.refund, got {value!r}")
+        return replace(filters, driver=value)
     if name == "agent":
         return replace(filters, agent_id=value)
     return replace(filters, customer_number=value)

@@ -427,3 +427,7 @@ class SavedViewRow(Base):
         Text
     )  # the calls list's query string, e.g. "language=he&flag=complaint"
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+# Declared in their own module (this one is long enough); imported here so every model is known.
+from . import driver_tables as driver_tables  # noqa: E402

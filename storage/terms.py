@@ -71,6 +71,7 @@ def is_prefixing_word(word: str) -> bool:
     return bool(_HEBREW_WORD.match(word) or _ARABIC_WORD.match(word))
 
 
+@lru_cache(maxsize=200_000)
 def query_forms(word: str) -> tuple[str, ...]:
     """What a query word matches in the forms column: itself, and for English its stem."""
     if _LATIN_WORD.match(word):

@@ -22,7 +22,7 @@ from .records import record_of
 from .sealed import seal, unseal
 from .tables import WebhookDeliveryRow, WebhookRow, utcnow
 
-EVENTS = ("call.done", "call.failed", "flag.raised")
+EVENTS = ("call.done", "call.failed", "flag.raised", "driver.rising")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from storage.records import Call, RaisedFlag, Transcript
 from .audio import Audio
 from .characteristics import measure
 from .confidence import Confidence, transcript_confidence
+from .drivers.keyphrases import call_keyphrases
+from .drivers.named import NamedDriver, named_drivers
 from .rules.evaluate import CallFacts, evaluate
 from .rules.model import Evidence, Rule, history_conditions
 from .sentiment.call import sentiment_summary
@@ -124,15 +126,21 @@ def analyse(
     rules: Sequence[Rule],
     history: dict[str, int] | None = None,
     loudness: dict[str, list[float]] | None = None,
+    drivers: Sequence[NamedDriver] = (),
 ) -> tuple[dict[str, Any], Assessment]:
-    """Characteristics (with the transcript's confidence and whether the stereo file held one mix), then
-    the rules."""
+    """Characteristics (with the transcript's confidence, sentiment, call drivers and whether the stereo
+    file held one mix), then the rules."""
     characteristics = measure(transcript, audio, loudness)
     assessment = assess(
         rules, transcript, characteristics["metrics"], call_metadata(call, transcript), history
     )
     characteristics["confidence"] = assessment.confidence.as_json()
     characteristics["sentiment"] = sentiment_summary(transcript)
+    characteristics["drivers"] = {
+        "named": named_drivers(transcript, drivers),
+        # what discovery clusters, and what files the call under a discovered driver
+        "keyphrases": call_keyphrases(transcript.segments, transcript.language),
+    }
     characteristics["mono_in_stereo"] = is_mono_in_stereo_call(call, transcript)
     return characteristics, assessment
 

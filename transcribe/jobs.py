@@ -36,6 +36,7 @@ from storage.watchlist import list_watches
 
 from .asr import Transcriber
 from .audio import Audio, AudioDecodeError, load_audio
+from .drivers.named import NamedDriver, load_drivers
 from .partial import Publish, redact_partial
 from .pipeline import CallInputs, process
 from .reanalyse import caller_history
@@ -57,6 +58,7 @@ class WorkerContext:
     settings: TranscribeSettings
     worker_name: str = ""
     rules: list[Rule] = field(default_factory=load_rules)
+    drivers: list[NamedDriver] = field(default_factory=load_drivers)
     voices: VoiceEncoder | None = None  # None: no voiceprints, no watchlist check
     diarizer: Diarizer | None = None  # mono calls; None: one speaker
 

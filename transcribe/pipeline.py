@@ -26,6 +26,7 @@ from storage.watchlist import VoiceWatch
 from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio
+from .drivers.named import NamedDriver
 from .partial import Publish
 from .peaks import waveform_peaks
 from .recognition import CallOptions, Diarizer, ProgressFn, Timings, overall, transcribe_audio
@@ -48,6 +49,7 @@ class Engines(Protocol):
     transcriber: Transcriber
     settings: TranscribeSettings
     rules: list[Rule]
+    drivers: list[NamedDriver]
     voices: VoiceEncoder | None  # None: no voiceprints, no watchlist check
     diarizer: Diarizer | None  # mono calls; None: one speaker
 
@@ -109,7 +111,15 @@ def process(
     report("analyse", overall("assign", 1.0))
     transcript = kept or redaction.transcript
     record = analyse_transcript(
-        call, transcript, audio, engines.rules, history(voices), kept is None, voices, None
+        call,
+        transcript,
+        audio,
+        engines.rules,
+        history(voices),
+        kept is None,
+        voices,
+        None,
+        drivers=engines.drivers,
     )
     if voices is not None:
         record = with_watchlist(record, call.id, voices, inputs.watches, engines.settings)
@@ -133,11 +143,12 @@ def analyse_transcript(
     voices: list[StoredVoice] | None,
     withdraw_reason: str | None,
     loudness: dict[str, list[float]] | None = None,
+    drivers: Sequence[NamedDriver] = (),
 ) -> ProcessedCall:
     """Sentiment, characteristics and rules over a transcript: the worker's, an import's or a
     correction's."""
     transcript = with_sentiment(transcript)
-    characteristics, assessment = analyse(call, transcript, audio, rules, history, loudness)
+    characteristics, assessment = analyse(call, transcript, audio, rules, history, loudness, drivers)
     return ProcessedCall(
         transcript=transcript,
         from_model=from_model,

@@ -17,6 +17,7 @@ from storage.voiceprints import StoredVoice, voice_history
 
 from .analyse import assess, call_metadata, history_facts
 from .characteristics import measure
+from .drivers.named import NamedDriver
 from .pipeline import analyse_transcript
 from .rules.model import Rule
 from .settings import TranscribeSettings
@@ -43,7 +44,12 @@ def caller_history(
 
 
 def reanalyse_call(
-    session: Session, rules: Sequence[Rule], call_id: str, voice_threshold: float, reason: str
+    session: Session,
+    rules: Sequence[Rule],
+    call_id: str,
+    voice_threshold: float,
+    reason: str,
+    drivers: Sequence[NamedDriver] = (),
 ) -> None:
     """After a transcript changed (an import, a correction): characteristics and rules again, as the
     worker runs them, on the stored transcript; the loudness measured from the audio is kept. Open
@@ -60,6 +66,7 @@ def reanalyse_call(
         voices=None,  # an edit does not change the voiceprints, nor the watchlist's flag
         withdraw_reason=reason,
         loudness=stored.get("loudness_dbfs_per_second"),
+        drivers=drivers,
     )
     save_processed_call(session, call_id, record)
 

@@ -45,6 +45,14 @@ class TranscribeSettings(BaseSettings):
     # The operator's own rule packs (YAML), loaded after the built-in ones; ids must not repeat.
     rules_dirs: list[Path] = []
     builtin_rules: bool = True
+    # Call drivers the operator names with phrases (YAML, like rules), after the built-in pack.
+    drivers_dirs: list[Path] = []
+    builtin_drivers: bool = True
+    # Discovered drivers: recurring themes in the customers' words over the last drivers_window_days,
+    # found again every drivers_discover_s (0: only on request); a theme needs drivers_min_calls calls.
+    drivers_window_days: int = 90
+    drivers_discover_s: float = 6 * 3600
+    drivers_min_calls: int = 5
     # Custom vocabulary (product names, agent names) given to the decoder as hotwords: for every call,
     # and per source (a tenant's PBX), e.g. {"pbx-acme": ["Acme", "FlexiSaver"]}.
     vocabulary: list[str] = []

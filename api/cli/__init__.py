@@ -10,7 +10,7 @@ from .common import app
 
 # Importing the command modules registers their commands, in this order in `callrec --help`.
 # isort: off
-from . import serve, ingest, offline, search, rules, admin, compliance  # noqa: F401,E402
+from . import serve, ingest, offline, search, rules, drivers, admin, compliance  # noqa: F401,E402
 # isort: on
 
 __all__ = ["app", "main"]

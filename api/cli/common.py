@@ -26,6 +26,7 @@ def _sub_app(name: str, help: str) -> typer.Typer:
 
 keys_app = _sub_app("keys", "API keys.")
 rules_app = _sub_app("rules", "Rule packs.")
+drivers_app = _sub_app("drivers", "Call drivers: why customers call.")
 recorder_app = _sub_app("recorder", "Telephony ingestion: folder watch, bucket drop.")
 audit_app = _sub_app("audit", "The audit trail.")
 retention_app = _sub_app("retention", "Retention policies.")

@@ -102,7 +102,13 @@ def worker(
         typer.echo(f"callrec: {exc}", err=True)
         raise typer.Exit(2) from exc
     context = WorkerContext(
-        services.db, services.objects, transcriber, settings.transcribe, rules=services.rules, **speaker
+        services.db,
+        services.objects,
+        transcriber,
+        settings.transcribe,
+        rules=services.rules,
+        drivers=services.drivers,
+        **speaker,
     )
     run_worker(context, services.redis, queue_names, burst=burst)
 

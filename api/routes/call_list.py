@@ -104,6 +104,9 @@ def list_calls(
         None, description="How the side (sentiment_side) read over the whole call"
     ),
     sentiment_side: Literal["customer", "agent"] = "customer",
+    driver: str | None = Query(
+        None, max_length=64, description="A call driver's id (GET /v1/drivers), named or discovered"
+    ),
     sort: SortKey = Query("created", description="created (received), started (happened) or duration"),
     order: Literal["desc", "asc"] = "desc",
     limit: int = Query(50, ge=1, le=500),
@@ -138,6 +141,7 @@ def list_calls(
         team_agents=_team_agents(request, team),
         needs_listen=needs_listen,
         sentiment=(sentiment_side, *SENTIMENT_RANGES[sentiment]) if sentiment else None,
+        driver=driver,
     )
     before = _decode_cursor(cursor, sort) if cursor else None
     with request.app.state.services.db.session() as session:

@@ -16,6 +16,7 @@ from recorder.metadata import parse_metadata
 from storage import api_keys, audit, metrics
 from storage import calls as call_records
 from storage.api_keys import ApiKey
+from storage.drivers import call_drivers
 from storage.flags import list_call_flags
 from storage.records import CallStatus
 from storage.transcripts import PARTIAL, load_transcript
@@ -136,7 +137,7 @@ def get_call(request: Request, call_id: str, key: ApiKey = Depends(reader)) -> C
         found = call_records.get_call(session, call_id)
         ensure_visible(request, key, found.agent_id)
         flags = list_call_flags(session, call_id) if key.role != "agent" else []
-        call = CallOut.of(found, flags, sees_review=key.role != "agent")
+        call = CallOut.of(found, flags, key.role != "agent", call_drivers(session, call_id))
     record_access(request, key, "call.view", call_id)
     return call
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from storage.api_keys import ApiKey
 from storage.dashboard import dashboard
+from storage.drivers import driver_report
 
 from ..auth import call_scope, flag_reviewer
 
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["dashboard"])
 MAX_DAYS = 366
 
 
-def _zone(name: str) -> ZoneInfo:
+def zone_named(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -38,17 +39,25 @@ def get_dashboard(
 ) -> dict[str, Any]:
     """Calls processed, backlog and failures, flags by category per day, the agents table (calls,
     average talk share, interruptions, flags per 100 calls, QA average) and the complaint trend; calls
-    count on the day they happened (started_at, else when received) in `tz`."""
-    zone = _zone(tz)
-    today = datetime.now(zone).date()
-    last = to or today
+    count on the day they happened (started_at, else when received) in `tz`; and the top call drivers
+    against the period before (as GET /v1/drivers)."""
+    zone = zone_named(tz)
+    first, last = period(days, from_, to, zone)
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
+    scope = call_scope(request, key)
+    with request.app.state.services.db.session() as session:
+        figures = dashboard(session, since, scope, until, zone)
+        drivers = driver_report(session, since, until, scope, zone)
+    return {**figures, "drivers": drivers, "from": first.isoformat(), "to": last.isoformat()}
+
+
+def period(days: int, from_: date | None, to: date | None, zone: ZoneInfo) -> tuple[date, date]:
+    """The first and last day asked for: from/to, or the last `days` days, today included."""
+    last = to or datetime.now(zone).date()
     first = from_ or (last - timedelta(days=days - 1))
     if first > last:
         raise HTTPException(422, "from is after to")
     if (last - first).days + 1 > MAX_DAYS:
         raise HTTPException(422, f"at most {MAX_DAYS} days at a time")
-    since = datetime.combine(first, time(), zone)
-    until = datetime.combine(last + timedelta(days=1), time(), zone)
-    with request.app.state.services.db.session() as session:
-        figures = dashboard(session, since, call_scope(request, key), until, zone)
-    return {**figures, "from": first.isoformat(), "to": last.isoformat()}
+    return first, last

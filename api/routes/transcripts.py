@@ -202,7 +202,12 @@ def _reanalyse(request: Request, session, call_id: str, reason: str) -> None:  #
     services = request.app.state.services
     threshold = services.settings.transcribe.voice_match_threshold
     reanalyse_call(
-        session, services.rules, call_id, threshold, f"withdrawn: {reason}, and the rule no longer holds"
+        session,
+        services.rules,
+        call_id,
+        threshold,
+        f"withdrawn: {reason}, and the rule no longer holds",
+        services.drivers,
     )
 
 

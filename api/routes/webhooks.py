@@ -1,4 +1,4 @@
-"""/v1/webhooks: outgoing notifications (call.done, call.failed, flag.raised) and their delivery log."""
+"""/v1/webhooks: outgoing notifications (call.done, call.failed, flag.raised, driver.rising) and their delivery log."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..webhook_targets import resolve
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ERRORS: dict[int | str, dict] = {code: {"model": ErrorOut} for code in (401, 403, 404, 422)}
-Event = Literal["call.done", "call.failed", "flag.raised"]
+Event = Literal["call.done", "call.failed", "flag.raised", "driver.rising"]
 
 
 class WebhookIn(BaseModel):

@@ -56,6 +56,9 @@ MATRIX = [
         dict(admin=OK, compliance=OK, manager=NO, agent=NO),
     ),
     ("GET", "/v1/dashboard", None, dict(admin=OK, compliance=OK, manager=OK, agent=NO)),
+    ("GET", "/v1/drivers", None, dict(admin=OK, compliance=OK, manager=OK, agent=NO)),
+    ("GET", "/v1/drivers/discovered", None, dict(admin=OK, compliance=OK, manager=OK, agent=NO)),
+    ("POST", "/v1/drivers/discover", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
     ("GET", "/v1/scorecards", None, dict(admin=OK, compliance=OK, manager=OK, agent=OK)),
     (
         "POST",

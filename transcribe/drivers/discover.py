@@ -1,7 +1,7 @@
 """Call drivers nobody named: recurring themes in what customers say, found per language.
 
-Keyphrases said by enough customers (not by nearly all of them) are clustered by how often they are
-said on the same calls (average linkage on the cosine of their call sets), each cluster is a theme
+Keyphrases said by enough customers (not by nearly all of them) are clustered by how much more often
+than chance they are said on the same calls (average linkage on the phi coefficient of their call sets), each cluster is a theme
 named by its most said phrases, and each call joins the theme it shares the most telling keyphrases
 with. Everything is counted from the calls given: no model, no hosted service.
 """
@@ -16,10 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from storage.driver_match import Theme, best_theme, joins
+
 MAX_KEYS = 400  # keyphrases clustered per language: bounds the work at MAX_KEYS^2
 MAX_SHARE = 0.3  # said on more calls than this share, a keyphrase is how customers talk, not why they call
-LINK = 0.1  # average co-occurrence cosine at which two groups of keyphrases are one theme
-MIN_MATCHED = 2  # keyphrases a call must share with a theme to join it
+LINK = 0.1  # average association (phi) at which two groups of keyphrases are one theme
 # A theme must be why most of the calls that say its phrases called: "I hope you can help" is said on
 # calls about everything and is the reason for none of them.
 MIN_WON = 0.5
@@ -33,15 +34,15 @@ class CallKeys:
     surfaces: dict[str, str]  # key -> as said
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
-    id: str
-    language: str
-    name: str
-    keys: tuple[str, ...]  # the theme's keyphrases, most said first
-    phrases: tuple[str, ...]  # the same, as customers said them
-    weights: tuple[float, ...]  # how telling each key is (inverse call frequency)
-    call_ids: tuple[str, ...]
+def _association(said: np.ndarray) -> np.ndarray:
+    """How much more often two keyphrases are said on the same call than chance would have it: the phi
+    coefficient of their call sets (0 when independent). Cosine is not 0 then: two common phrases meet
+    by chance, and courtesy talk would join every theme."""
+    n = float(len(said))
+    together = (said.T @ said).astype(np.float64)
+    counts = np.diag(together).copy()
+    spread = np.sqrt(np.outer(counts * (n - counts), counts * (n - counts)))
+    return (together * n - np.outer(counts, counts)) / np.where(spread > 0, spread, 1.0)
 
 
 def _clusters(similarity: np.ndarray) -> list[list[int]]:
@@ -67,18 +68,8 @@ def _clusters(similarity: np.ndarray) -> list[list[int]]:
 
 def theme_id(language: str, keys: Sequence[str]) -> str:
     """Stable while the theme's leading keyphrases stay the same, so counts per day follow it."""
-    digest = hashlib.sha256(" | ".join(sorted(keys[:NAME_PHRASES])).encode()).hexdigest()[:10]
+    digest = hashlib.sha256(" | ".join(sorted(keys)).encode()).hexdigest()[:10]
     return f"auto.{language}.{digest}"
-
-
-def best_theme(keys: frozenset[str], themes: Sequence[Theme]) -> Theme | None:
-    """The theme whose keyphrases the call shares most (weighted), if it shares at least MIN_MATCHED."""
-    best: tuple[float, Theme] | None = None
-    for theme in themes:
-        shared = [w for k, w in zip(theme.keys, theme.weights, strict=True) if k in keys]
-        if len(shared) >= MIN_MATCHED and (best is None or sum(shared) > best[0]):
-            best = (sum(shared), theme)
-    return best[1] if best else None
 
 
 def _name(keys: list[str], df: Counter[str], surfaces: dict[str, str]) -> list[str]:
@@ -95,10 +86,10 @@ def _themes_that_explain_their_calls(
     drafts: list[Theme], docs: Sequence[CallKeys], min_calls: int
 ) -> list[Theme]:
     won: Counter[int] = Counter()
-    saying: Counter[int] = Counter()  # calls sharing MIN_MATCHED keyphrases with each theme
+    saying: Counter[int] = Counter()  # calls sharing enough keyphrases with each theme to join it
     for d in docs:
         for i, draft in enumerate(drafts):
-            saying[i] += sum(k in d.keys for k in draft.keys) >= MIN_MATCHED
+            saying[i] += joins(d.keys.intersection(draft.keys))
         theme = best_theme(d.keys, drafts)
         if theme is not None:
             won[drafts.index(theme)] += 1
@@ -120,9 +111,7 @@ def discover(docs: Sequence[CallKeys], language: str, min_calls: int = 5) -> lis
         for k in d.keys:
             if k in column:
                 said[row, column[k]] = 1.0
-    together = said.T @ said
-    counts = np.diag(together).copy()
-    similarity = together / np.sqrt(np.outer(counts, counts))
+    similarity = _association(said)
     surfaces: dict[str, str] = {}
     for d in docs:
         for k, s in d.surfaces.items():
@@ -137,22 +126,25 @@ def discover(docs: Sequence[CallKeys], language: str, min_calls: int = 5) -> lis
         ordered = sorted(keys, key=lambda k: (-df[k], k))
         drafts.append(Theme("", language, "", tuple(ordered), (), tuple(idf[k] for k in ordered), ()))
     kept = _themes_that_explain_their_calls(drafts, docs, min_calls)
-    members = {i: [] for i in range(len(kept))}
+    members: dict[int, list[str]] = {i: [] for i in range(len(kept))}
     for d in docs:  # again, without the themes dropped: their calls may belong to another
         theme = best_theme(d.keys, kept)
         if theme is not None:
             members[kept.index(theme)].append(d.call_id)
     drafts = kept
-    themes = []
+    themes: list[Theme] = []
     for i, draft in enumerate(drafts):
         if len(members[i]) < min_calls:
             continue
-        in_theme = {d.call_id for d in docs if d.call_id in set(members[i])}
+        in_theme = set(members[i])
         theme_df = Counter(k for d in docs if d.call_id in in_theme for k in d.keys if k in draft.keys)
         named = _name(list(draft.keys), theme_df, surfaces)[:NAME_PHRASES]
+        ident = theme_id(language, named)
+        if any(t.id == ident for t in themes):  # named alike: told apart by all their keyphrases
+            ident = theme_id(language, draft.keys)
         themes.append(
             Theme(
-                theme_id(language, named),
+                ident,
                 language,
                 " / ".join(surfaces[k] for k in named),
                 draft.keys,

@@ -1,0 +1,70 @@
+"""/v1/drivers: why customers call. The top drivers of a period against the period before (with calls
+per day and whether each is rising), the discovered themes, and discovery on request."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from storage import audit
+from storage.api_keys import ApiKey
+from storage.driver_match import Theme
+from storage.drivers import discovered_drivers, driver_report
+
+from ..auth import actor, admin_only, call_scope, flag_reviewer, origin
+from .dashboard import MAX_DAYS, period, zone_named
+
+router = APIRouter(prefix="/v1/drivers", tags=["drivers"])
+
+
+def _theme_json(theme: Theme) -> dict[str, Any]:
+    return {
+        "id": theme.id, "language": theme.language, "name": theme.name, "phrases": list(theme.phrases),
+        "calls": len(theme.call_ids),
+    }  # fmt: skip
+
+
+@router.get("")
+def get_drivers(
+    request: Request,
+    key: ApiKey = Depends(flag_reviewer),
+    days: int = Query(7, ge=1, le=MAX_DAYS, description="The last N days, today included (without from/to)"),
+    from_: date | None = Query(None, alias="from", description="First day, inclusive (YYYY-MM-DD, local)"),
+    to: date | None = Query(None, description="Last day, inclusive"),
+    tz: str = Query("UTC", max_length=64, description="The operator's time zone, e.g. Asia/Jerusalem"),
+) -> dict[str, Any]:
+    """The top drivers (named and discovered) of the period, each with its calls, the previous period's
+    calls, calls per day and `rising` (at least 10 calls and 1.5 times the mean of the three periods
+    before); within the viewer's scope."""
+    zone = zone_named(tz)
+    first, last = period(days, from_, to, zone)
+    since = datetime.combine(first, time(), zone)
+    until = datetime.combine(last + timedelta(days=1), time(), zone)
+    with request.app.state.services.db.session() as session:
+        drivers = driver_report(session, since, until, call_scope(request, key), zone)
+    return {"from": first.isoformat(), "to": last.isoformat(), "time_zone": zone.key, "drivers": drivers}
+
+
+@router.get("/discovered")
+def get_discovered(request: Request, key: ApiKey = Depends(flag_reviewer)) -> list[dict[str, Any]]:
+    """The themes the last discovery found, per language, with the phrases that make each."""
+    with request.app.state.services.db.session() as session:
+        return discovered_drivers(session)
+
+
+@router.post("/discover")
+async def post_discover(request: Request, key: ApiKey = Depends(admin_only)) -> dict[str, Any]:
+    """Discover the drivers now (the service does every drivers_discover_s): themes found, rising
+    drivers announced (driver.rising)."""
+    from transcribe.drivers.refresh import rediscover
+
+    services = request.app.state.services
+    themes, rising = await run_in_threadpool(rediscover, services.db, services.settings.transcribe)
+    with services.db.session() as session:
+        audit.record(
+            session, actor(key), "drivers.discover", "drivers", {"themes": len(themes)}, origin(request)
+        )
+    return {"themes": [_theme_json(t) for t in themes], "rising": rising}
