@@ -3,7 +3,7 @@ themes, and saving a call, which files it under the themes already known."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 # A call joins a theme when it shares a pair of words said together with it, or MIN_MATCHED single
@@ -22,7 +22,7 @@ class Theme:
     call_ids: tuple[str, ...]
 
 
-def joins(shared: dict[str, float] | set[str]) -> bool:
+def joins(shared: Collection[str]) -> bool:
     """Enough of a theme's keyphrases for a call to be about it."""
     return len(shared) >= MIN_MATCHED or any(" " in k for k in shared)
 
