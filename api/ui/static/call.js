@@ -20,7 +20,8 @@ export async function renderCall(callId) {
     h("div", { class: "chips" },
       h("span", { class: "chip" }, `agent ${call.agent_id || "—"}`), h("span", { class: "chip" }, `customer ${call.customer_number || "—"}`),
       h("span", { class: "chip" }, call.direction || "direction unknown"), h("span", { class: "chip" }, when(call.started_at || call.created_at)),
-      h("span", { class: "chip" }, `language ${call.language || "?"}`), h("span", { class: "chip", id: "status" }, call.status)));
+      h("span", { class: "chip" }, `language ${call.language || "?"}`), h("span", { class: "chip", id: "status" }, call.status)),
+    driverChips(call));
   if (call.status !== "done") {
     const live = h("p", { id: "live" }, call.status === "failed" ? `Failed: ${call.error || ""}` : progressBar(call));
     // A long call shows what has been heard so far (redacted, digits masked) while the rest is recognised.
@@ -325,6 +326,16 @@ export function timelineSection(call, transcript, audio) {
       h("span", { class: "chip" }, `silence ${clock(m.silence_time)}`),
       h("span", { class: "chip" }, `interruptions ${m.interruptions ?? "—"} (agent ${m.interruptions_by_agent ?? "—"})`),
       Object.entries(chars.sentiment || {}).filter(([role]) => role !== "other").map(([role, f]) => h("span", { class: "chip", dataset: { sentiment: role } }, sentimentWords(role, f)))));
+}
+
+// Why the customer called: each driver opens the other calls with it; a named one also where it was said.
+function driverChips(call) {
+  if (!(call.drivers || []).length) return null;
+  const said = Object.fromEntries((((call.characteristics || {}).drivers || {}).named || []).map((d) => [d.id, d.evidence[0]]));
+  return h("p", { class: "chips", id: "drivers" }, h("span", { class: "small muted" }, "Why they called: "),
+    call.drivers.map((d) => h("span", { class: "chip", dataset: { driver: d.id } },
+      h("a", { dir: "auto", href: `#/calls?driver=${encodeURIComponent(d.id)}`, title: `${d.source} driver: the calls with it` }, d.name),
+      said[d.id] ? [" ", h("a", { class: "small", href: `#/calls/${call.id}?t=${said[d.id].start}`, "aria-label": `where ${d.name} was said` }, clock(said[d.id].start))] : null)));
 }
 
 // "customer sentiment -0.42 (first minute 0.31, last -0.6), dropped at 1:15"

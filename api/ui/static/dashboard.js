@@ -33,12 +33,27 @@ export async function renderDashboard() {
     h("section", { id: "chart-calls" }, barChart(days(d.calls_per_day), ["done", "failed"], "Calls per day", drill((k) => ({ status: k })))),
     h("section", { id: "chart-flags" }, barChart(days(d.flags_per_day), CATEGORIES, "Flags by category per day", drill((k) => ({ flag: k })))),
     h("section", {}, barChart(days(d.complaints_per_day), complaintRules, "Complaints per day, by rule", drill(() => ({ flag: "complaint" })))),
+    driversSection(d),
     h("section", {}, h("h2", {}, "Agents"), h("table", { id: "agents" },
       h("thead", {}, h("tr", {}, ["Agent", "Calls", "Talk share", "Interruptions / call", "Flags per 100 calls", "QA average"].map((t) => h("th", {}, t)))),
       h("tbody", {}, d.agents.map((a) => h("tr", {}, h("td", {}, h("a", { href: `#/agents/${encodeURIComponent(a.agent_id)}` }, a.agent_id)), h("td", {}, a.calls),
         h("td", {}, a.talk_share === null ? "—" : `${Math.round(100 * a.talk_share)}%`), h("td", {}, a.interruptions ?? "—"), h("td", {}, a.flags_per_100), h("td", {}, a.qa_average ?? "—")))))),
     can("admin", "manager") ? await disputesSection() : null,
     can("admin", "manager") ? await agreementSection() : null);
+}
+
+// Why customers called this period against the period before; each driver opens its calls.
+export function driversSection(d) {
+  const change = (x) => (x.previous ? `${x.calls >= x.previous ? "+" : ""}${Math.round((100 * (x.calls - x.previous)) / x.previous)}%` : "new");
+  return h("section", { id: "drivers" }, h("h2", {}, "Why customers called"),
+    h("p", { class: "small muted" }, "Named drivers are the phrases operators set; discovered ones are themes recurring in customers' own words. Rising: at least 10 calls and 1.5 times the usual."),
+    d.drivers.length ? h("table", { id: "drivers-table" },
+      h("thead", {}, h("tr", {}, ["Driver", "Found by", "Calls", "Period before", "Change"].map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, d.drivers.map((x) => h("tr", { dataset: { driver: x.id } },
+        h("td", {}, h("a", { dir: "auto", href: `#/calls?${new URLSearchParams({ driver: x.id, from: d.from, to: d.to })}` }, x.name),
+          x.rising ? h("span", { class: "chip rising" }, "rising") : null),
+        h("td", {}, x.source), h("td", {}, x.calls), h("td", {}, x.previous), h("td", {}, change(x))))))
+      : h("p", { class: "muted" }, "No call drivers in this period yet."));
 }
 
 // QA reviews their agents disputed, waiting for an answer: each opens its call at the review.
