@@ -16,6 +16,7 @@ from .drivers.named import NamedDriver, named_drivers
 from .rules.evaluate import CallFacts, evaluate
 from .rules.model import Evidence, Rule, history_conditions
 from .sentiment.call import sentiment_summary
+from .summary.extract import summarise
 
 
 def call_metadata(call: Call, transcript: Transcript) -> dict[str, str | float | None]:
@@ -128,19 +129,21 @@ def analyse(
     loudness: dict[str, list[float]] | None = None,
     drivers: Sequence[NamedDriver] = (),
 ) -> tuple[dict[str, Any], Assessment]:
-    """Characteristics (with the transcript's confidence, sentiment, call drivers and whether the stereo
-    file held one mix), then the rules."""
+    """Characteristics (with the transcript's confidence, sentiment, call drivers, the extractive summary
+    and whether the stereo file held one mix), then the rules."""
     characteristics = measure(transcript, audio, loudness)
     assessment = assess(
         rules, transcript, characteristics["metrics"], call_metadata(call, transcript), history
     )
     characteristics["confidence"] = assessment.confidence.as_json()
     characteristics["sentiment"] = sentiment_summary(transcript)
+    named = named_drivers(transcript, drivers)
     characteristics["drivers"] = {
-        "named": named_drivers(transcript, drivers),
+        "named": named,
         # what discovery clusters, and what files the call under a discovered driver
         "keyphrases": call_keyphrases(transcript.segments, transcript.language),
     }
+    characteristics["summary"] = summarise(transcript, named, characteristics["sentiment"])
     characteristics["mono_in_stereo"] = is_mono_in_stereo_call(call, transcript)
     return characteristics, assessment
 

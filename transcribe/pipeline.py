@@ -10,6 +10,7 @@ No database: the worker reads what a call needs once (`CallInputs`), runs `proce
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -34,9 +35,12 @@ from .redact.call import redact_call
 from .rules.model import Rule
 from .sentiment.call import with_sentiment
 from .settings import TranscribeSettings
+from .summary.llm import SummaryUnavailable, abstractive_summary
 from .voiceprints import VoiceEncoder, voiceprints
 from .watchlist import RULE_ID as WATCHLIST_RULE_ID
 from .watchlist import watchlist_flag
+
+log = logging.getLogger(__name__)
 
 # The caller-history counts the rules ask for, given the call's own (not yet saved) voiceprints.
 HistoryLookup = Callable[[Sequence[StoredVoice] | None], dict[str, int]]
@@ -123,6 +127,8 @@ def process(
     )
     if voices is not None:
         record = with_watchlist(record, call.id, voices, inputs.watches, engines.settings)
+    if engines.settings.summary_llm_url:
+        record = with_abstract(record, engines.settings)
     if redaction.summary is not None:
         redacted = RedactionRecord(redaction.summary, redaction.audio, redaction.original_audio_key)
         record = replace(record, redaction=redacted)
@@ -159,6 +165,18 @@ def analyse_transcript(
         voices=voices,
         withdraw_reason=withdraw_reason,
     )
+
+
+def with_abstract(record: ProcessedCall, settings: TranscribeSettings) -> ProcessedCall:
+    """The operator's LLM's summary beside the extractive one; when it fails, why, and the call goes on."""
+    summary = dict(record.characteristics.get("summary") or {})
+    try:
+        summary["abstract"] = abstractive_summary(record.transcript, settings)
+        summary["abstract_by"] = f"llm:{settings.summary_llm_model or 'default'}"
+    except SummaryUnavailable as exc:
+        log.warning("abstractive summary unavailable", extra={"error": str(exc)})
+        summary["abstract_error"] = str(exc)
+    return replace(record, characteristics={**record.characteristics, "summary": summary})
 
 
 def with_watchlist(

@@ -53,6 +53,13 @@ class TranscribeSettings(BaseSettings):
     drivers_window_days: int = 90
     drivers_discover_s: float = 6 * 3600
     drivers_min_calls: int = 5
+    # Summaries are extractive and offline. Set summary_llm_url to an OpenAI-compatible endpoint on your
+    # own premises (e.g. "http://llm.internal:8000/v1") to have it write an abstractive summary too: the
+    # worker then sends it each call's redacted transcript. Unset, no call text leaves callrec.
+    summary_llm_url: str | None = None
+    summary_llm_model: str = ""
+    summary_llm_api_key: SecretStr | None = None
+    summary_llm_timeout_s: float = 60.0
     # Custom vocabulary (product names, agent names) given to the decoder as hotwords: for every call,
     # and per source (a tenant's PBX), e.g. {"pbx-acme": ["Acme", "FlexiSaver"]}.
     vocabulary: list[str] = []

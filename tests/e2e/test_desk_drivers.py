@@ -1,5 +1,5 @@
-"""Call drivers at the desk in Chromium: the dashboard's drivers this period, a driver opening its
-calls, and the call page saying why the customer called and where."""
+"""Call drivers and summaries at the desk in Chromium: the dashboard's drivers this period, a driver
+opening its calls, and the call page saying why the customer called and where, and its summary."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ def test_a_driver_on_the_dashboard_opens_its_calls_and_the_call_says_where_it_wa
     chip = "#drivers .chip[data-driver='billing.charged_twice']"
     page.wait_for_selector(chip)
     assert "Charged twice" in page.inner_text(chip)
+    # the summary: why, what the agent did, how it ended, each playing from where it was said
+    assert "charged twice" in page.inner_text("#summary ul.said >> nth=0")
+    assert "refund" in page.inner_text("#summary ul.said >> nth=1")
+    assert page.inner_text("#summary-outcome").startswith("Resolved")
+    shot(page, "call-summary")
     page.click(f"{chip} a[aria-label^='where']")  # to where the customer said it
     wait_until(page, "document.querySelector('audio') && document.querySelector('audio').currentTime > 5")
     assert not page.errors, page.errors

@@ -4,6 +4,7 @@ import { flagsSection, qaSection } from "./call_review.js";
 import { progressBar } from "./calls.js";
 import { $, S, api, can, clock, every, h, isRtl, main, params, route, select, showError, svg, when } from "./desk.js";
 import { reviewBar } from "./flags.js";
+import { summarySection } from "./summary.js";
 
 // --- the call page ----------------------------------------------------------------------------------
 
@@ -60,7 +61,7 @@ export async function renderCall(callId) {
   const words = [];
   const turns = h("div", { id: "transcript" }, transcript.segments.map((seg, i) => turn(seg, i, words, player.audio)));
   if (can("admin")) correctionControls(callId, call, transcript, head, turns);
-  const side = h("div", {}, timelineSection(call, transcript, player.audio), flagsSection(call, player.audio), h("div", { id: "qa" }));
+  const side = h("div", {}, summarySection(call, player.audio), timelineSection(call, transcript, player.audio), flagsSection(call, player.audio), h("div", { id: "qa" }));
   const downloads = can("admin", "compliance", "manager")
     ? h("p", { class: "small" }, "Download transcript: ", ["json", "srt", "vtt", "txt"].map((f) => [h("a", { href: `/v1/calls/${callId}/transcript?format=${f}`, download: `${callId}.${f}` }, f.toUpperCase()), " "]))
     : null;

@@ -1,0 +1,1 @@
+"""Call summaries: extractive and offline by default, or written by an operator's own LLM endpoint."""
