@@ -12,6 +12,7 @@ from .routes import (
     call_list,
     calls,
     compliance,
+    contacts,
     dashboard,
     drivers,
     flags,
@@ -54,6 +55,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(health.router)
     app.include_router(call_list.router)
     app.include_router(calls.router)
+    app.include_router(contacts.router)
     app.include_router(views.router)
     app.include_router(search.router)
     app.include_router(transcripts.router)

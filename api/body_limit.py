@@ -23,7 +23,11 @@ _UPLOADS = (
     ("POST", re.compile(r"^/v1/calls/?$")),
     ("POST", re.compile(r"^/v1/agents/[^/]+/voice/?$")),
 )
-_TRANSCRIPT = ("PUT", re.compile(r"^/v1/calls/[^/]+/transcript/?$"))
+# Transcripts, and written contacts (a chat or an e-mail thread), may be larger than other JSON.
+_TRANSCRIPTS = (
+    ("PUT", re.compile(r"^/v1/calls/[^/]+/transcript/?$")),
+    ("POST", re.compile(r"^/v1/contacts/?$")),
+)
 # Routes a stranger may send a body to: signing in, and Twilio's signed callback.
 _PUBLIC = (re.compile(r"^/v1/session/?$"), re.compile(r"^/v1/telephony/"))
 
@@ -42,7 +46,7 @@ class BodyLimit:
     def limit_for(self, method: str, path: str) -> int:
         if any(method == m and pattern.match(path) for m, pattern in _UPLOADS):
             return self.upload_bytes
-        if method == _TRANSCRIPT[0] and _TRANSCRIPT[1].match(path):
+        if any(method == m and pattern.match(path) for m, pattern in _TRANSCRIPTS):
             return self.transcript_bytes
         return self.json_bytes
 

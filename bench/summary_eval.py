@@ -104,12 +104,15 @@ def report(label: str, rows: list[tuple[str, dict[str, Any]]], show: bool) -> No
 
 
 def heard(model: str) -> list[tuple[str, list[dict[str, Any]], Transcript, dict[str, Any]]]:
-    """The scripted calls as the model hears their stereo audio (the same facts, matched by time)."""
+    """The scripted calls as the model hears their stereo audio and redaction leaves them (the same facts,
+    matched by time)."""
     from transcribe.asr import Transcriber
     from transcribe.audio import load_audio
     from transcribe.recognition import CallOptions, Timings, transcribe_audio
+    from transcribe.redact.pii import find_pii, redact
+    from transcribe.settings import TranscribeSettings
 
-    transcriber = Transcriber(model)
+    transcriber = Transcriber(TranscribeSettings(model=model))
     found = []
     for name, turns, _, fact in calls("tuning"):
         wav = ROOT / "calls" / f"{name}.stereo.wav"
@@ -121,7 +124,7 @@ def heard(model: str) -> list[tuple[str, list[dict[str, Any]], Transcript, dict[
         recognised = transcribe_audio(
             load_audio(wav, channels=2), transcriber, options, Timings(), lambda *a: None
         )
-        found.append((name, turns, recognised, fact))
+        found.append((name, turns, redact(recognised, find_pii(recognised)), fact))  # as the worker saves it
     return found
 
 

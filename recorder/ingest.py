@@ -127,8 +127,15 @@ class Ingestor:
         )
         return IngestResult(call, created=True)
 
-    def register_without_audio(self, metadata: CallMetadata, duration: float) -> IngestResult:
-        """A call whose transcript comes from elsewhere (a migration): recorded, never queued."""
+    def register_without_audio(
+        self,
+        metadata: CallMetadata,
+        duration: float,
+        medium: str = "call",
+        contact_meta: dict[str, Any] | None = None,
+    ) -> IngestResult:
+        """A call whose transcript comes from elsewhere (a migration), or a written contact (a chat, an
+        e-mail thread): recorded, never queued."""
         existing = self.existing_call(metadata)
         if existing is not None:
             return IngestResult(existing, created=False)
@@ -143,6 +150,8 @@ class Ingestor:
             duration=duration,
             channels=0,
             sample_rate=0,
+            medium=medium,
+            contact_meta=contact_meta,
         )
         with self.db.session() as session:
             call, created = call_records.create_call(session, call_records.new_call_id(), new)

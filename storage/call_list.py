@@ -50,6 +50,7 @@ class CallFilter:
     team_agents: frozenset[str] | None = None  # a chosen team's agents (within the scope above)
     needs_listen: bool | None = None  # marked for a person to listen (rules withheld), or not
     driver: str | None = None  # has this call driver (storage/drivers.py), named or discovered
+    medium: str | None = None  # call, chat or email
 
 
 _METRIC_OPERATORS = {">": "__gt__", ">=": "__ge__", "<": "__lt__", "<=": "__le__", "==": "__eq__"}
@@ -72,6 +73,7 @@ def _conditions(where: CallFilter) -> list[ColumnElement[bool]]:
             (CallRow.customer_number, where.customer_number),
             (CallRow.external_id, where.external_id),
             (CallRow.language, where.language),
+            (CallRow.medium, where.medium),
         )
         if value is not None
     ]

@@ -53,6 +53,8 @@ def to_call(row: CallRow) -> Call:
         redaction=row.redaction,
         original_audio_key=row.original_audio_key or "",
         listen_reason=row.listen_reason,
+        medium=row.medium or "call",
+        contact_meta=row.contact_meta,
     )
 
 
@@ -92,6 +94,8 @@ def create_call(session: Session, call_id: str, new: NewCall) -> tuple[Call, boo
         sample_rate=new.sample_rate,
         speakers=[],
         attempts=0,
+        medium=new.medium,
+        contact_meta=new.contact_meta,
     )
     if session.get_bind().dialect.name == "sqlite":  # PostgreSQL draws it from a sequence
         row.seq = select(func.coalesce(func.max(CallRow.seq), 0) + 1).scalar_subquery()  # type: ignore[assignment]

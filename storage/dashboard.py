@@ -36,15 +36,18 @@ def local_day(hour: str, zone: ZoneInfo) -> str:
 
 def dashboard(
     session: Session, since: datetime, agent_ids: frozenset[str] | None, until: datetime | None = None,
-    zone: ZoneInfo | None = None,
+    zone: ZoneInfo | None = None, medium: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Figures for calls that happened in [since, until), by day in `zone` (UTC when None)."""
+    """Figures for calls that happened in [since, until), by day in `zone` (UTC when None); of one
+    medium (call, chat, email) when given, else of all."""
     since, zone = as_utc(since), zone or ZoneInfo("UTC")
     until = as_utc(until) if until else datetime.now(UTC)
     hour = utc_hour(session)
 
     def scoped(query):  # type: ignore[no-untyped-def]
         query = query.where(since <= MOMENT, until > MOMENT)
+        if medium is not None:
+            query = query.where(CallRow.medium == medium)
         return query if agent_ids is None else query.where(CallRow.agent_id.in_(sorted(agent_ids)))
 
     per_day: dict[str, dict[str, int]] = defaultdict(dict)

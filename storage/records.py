@@ -96,6 +96,8 @@ class NewCall:
     channel_roles: tuple[str, ...] = ()
     language_hint: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    medium: str = "call"  # call | chat | email (a written contact: no audio)
+    contact_meta: dict[str, Any] | None = None  # an e-mail's subject and headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,8 @@ class Call:
     redaction: dict[str, Any] | None = None  # {"found": {"card": 1}, "audio": "tone", ...}
     original_audio_key: str = ""  # the unredacted recording, kept only when settings say so
     listen_reason: str | None = None  # a person should listen: the transcript is not trusted (why)
+    medium: str = "call"  # call | chat | email
+    contact_meta: dict[str, Any] | None = None  # an e-mail's subject and headers (redacted subject)
 
     @property
     def has_audio(self) -> bool:

@@ -226,6 +226,7 @@ def _call_filters(query: Query, params: dict) -> list[str]:
         ("direction", f.direction),
         ("language", f.language),
         ("status", f.status),
+        ("medium", f.medium),
     ):
         if value is not None:
             conditions.append(f"calls.{column} = :f_{column}")

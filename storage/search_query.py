@@ -30,9 +30,10 @@ STATUSES = ("queued", "processing", "done", "failed")
 FLAG_CATEGORIES = ("agent_conduct", "suspicious_customer", "complaint", "compliance")
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _FIELD = re.compile(
-    r"^(speaker|agent|customer|direction|language|lang|status|after|before|flag|sentiment|driver):(.+)$"
+    r"^(speaker|agent|customer|direction|language|lang|status|after|before|flag|sentiment|driver|medium):(.+)$"
 )
 SENTIMENTS = ("positive", "neutral", "negative")
+MEDIA = ("call", "chat", "email")
 _DURATION = re.compile(r"^duration([<>])(\d+(?:\.\d+)?)$")
 
 
@@ -71,6 +72,7 @@ class Filters:
     flag: str | None = None  # a flag category the call carries (not dismissed)
     sentiment: str | None = None  # the matching segment reads positive, neutral or negative
     driver: str | None = None  # the call has this driver (named or discovered)
+    medium: str | None = None  # call, chat or email
     # The searcher's scope (storage/teams.py), never typed in a query: None means every call.
     agent_ids: frozenset[str] | None = None
 
@@ -172,6 +174,10 @@ def _apply_field(filters: Filters, name: str, value: str) -> Filters:
         if value not in SENTIMENTS:
             raise InvalidQuery(f"sentiment: must be one of {', '.join(SENTIMENTS)}, got {value!r}")
         return replace(filters, sentiment=value)
+    if name == "medium":
+        if value not in MEDIA:
+            raise InvalidQuery(f"medium: must be one of {', '.join(MEDIA)}, got {value!r}")
+        return replace(filters, medium=value)
     if name == "driver":
         if not re.fullmatch(r"[a-z0-9._-]{1,64}", value):
             raise InvalidQuery(f"driver: expects a driver id like billing.refund, got {value!r}")

@@ -103,6 +103,8 @@ class CallRow(Base):
     audio_expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The player's waveform, per channel (transcribe/peaks.py); deferred: lists never read it.
     peaks: Mapped[list[list[int]] | None] = mapped_column(JSON, deferred=True)
+    medium: Mapped[str] = mapped_column(String(8), default="call", server_default="call")  # migration 0027
+    contact_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # an e-mail's subject and headers
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

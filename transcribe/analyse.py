@@ -27,6 +27,7 @@ def call_metadata(call: Call, transcript: Transcript) -> dict[str, str | float |
         "customer_number": call.customer_number,
         "duration": call.duration or transcript.duration,
         "language": transcript.language,
+        "medium": call.medium,
     }
 
 

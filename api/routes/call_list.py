@@ -104,6 +104,9 @@ def list_calls(
         None, description="How the side (sentiment_side) read over the whole call"
     ),
     sentiment_side: Literal["customer", "agent"] = "customer",
+    medium: Literal["call", "chat", "email"] | None = Query(
+        None, description="Recorded calls or written contacts"
+    ),
     driver: str | None = Query(
         None, max_length=64, description="A call driver's id (GET /v1/drivers), named or discovered"
     ),
@@ -142,6 +145,7 @@ def list_calls(
         needs_listen=needs_listen,
         sentiment=(sentiment_side, *SENTIMENT_RANGES[sentiment]) if sentiment else None,
         driver=driver,
+        medium=medium,
     )
     before = _decode_cursor(cursor, sort) if cursor else None
     with request.app.state.services.db.session() as session:

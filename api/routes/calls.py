@@ -110,7 +110,7 @@ async def upload_call(request: Request, key: ApiKey = Depends(uploader)) -> JSON
             parsed = await read_upload(request.headers.get("content-type", ""), request.stream(), spool)
             metadata = parse_metadata(parsed.metadata)
             if key.role != "admin" or key.source is not None:
-                source = await run_in_threadpool(_upload_source, services, key, metadata.source)
+                source = await run_in_threadpool(upload_source_for, services, key, metadata.source)
                 metadata = metadata.model_copy(update={"source": source})
             result = await run_in_threadpool(ingestor.ingest, parsed.audio, metadata)
     except (IngestError, HTTPException):
@@ -123,7 +123,7 @@ async def upload_call(request: Request, key: ApiKey = Depends(uploader)) -> JSON
     return JSONResponse(created, status_code=201 if result.created else 200)
 
 
-def _upload_source(services, key: ApiKey, source: str) -> str:  # type: ignore[no-untyped-def]
+def upload_source_for(services, key: ApiKey, source: str) -> str:  # type: ignore[no-untyped-def]
     with services.db.session() as session:
         try:
             return api_keys.upload_source(session, key, source)

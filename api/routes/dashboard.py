@@ -4,7 +4,7 @@ the operator's time zone."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -36,6 +36,7 @@ def get_dashboard(
     from_: date | None = Query(None, alias="from", description="First day, inclusive (YYYY-MM-DD, local)"),
     to: date | None = Query(None, description="Last day, inclusive"),
     tz: str = Query("UTC", max_length=64, description="The operator's time zone, e.g. Asia/Jerusalem"),
+    medium: Literal["call", "chat", "email"] | None = Query(None, description="One medium (default: all)"),
 ) -> dict[str, Any]:
     """Calls processed, backlog and failures, flags by category per day, the agents table (calls,
     average talk share, interruptions, flags per 100 calls, QA average) and the complaint trend; calls
@@ -47,7 +48,7 @@ def get_dashboard(
     until = datetime.combine(last + timedelta(days=1), time(), zone)
     scope = call_scope(request, key)
     with request.app.state.services.db.session() as session:
-        figures = dashboard(session, since, scope, until, zone)
+        figures = dashboard(session, since, scope, until, zone, medium)
         drivers = driver_report(session, since, until, scope, zone)
     return {**figures, "drivers": drivers, "from": first.isoformat(), "to": last.isoformat()}
 

@@ -99,7 +99,7 @@ def search_calls(
             'Words (all must match), "exact phrase", OR, -exclude, prefix*, fuzzy~, and filters: speaker:agent, '
             "agent:ID, customer:NUMBER, direction:inbound, language:he, status:done, after:2026-01-01, "
             "before:2026-02-01, duration>60, duration<600, flag:suspicious_customer, sentiment:negative (the "
-            "matching segment's), driver:billing.refund (the call's driver, GET /v1/drivers)"
+            "matching segment's), driver:billing.refund (the call's driver, GET /v1/drivers), medium:chat (call, chat or email)"
         ),
     ),
     speaker: Literal["agent", "customer", "other"] | None = None,
@@ -115,6 +115,7 @@ def search_calls(
     flag: Literal["agent_conduct", "suspicious_customer", "complaint", "compliance"] | None = None,
     sentiment: Literal["positive", "neutral", "negative"] | None = None,
     driver: str | None = Query(None, pattern=r"^[a-z0-9._-]{1,64}$"),
+    medium: Literal["call", "chat", "email"] | None = None,
     order: Literal["relevance", "date"] = "relevance",
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = None,
@@ -134,6 +135,7 @@ def search_calls(
         flag=flag,
         sentiment=sentiment,
         driver=driver,
+        medium=medium,
         agent_ids=call_scope(request, key),
     )
     parsed = type(parsed)(parsed.required, parsed.excluded, parsed.filters.merged(extra))

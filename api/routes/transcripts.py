@@ -148,7 +148,9 @@ def put_transcript(
         transcript = displayable(without_personal_data(request, body.to_transcript(model=source)))
         save_transcript(session, call_id, transcript)
         call_records.mark_transcript_edited(session, call_id, source, actor(key))
-        _reanalyse(request, session, call_id, f"the transcript was replaced ({source}) by {actor(key)}")
+        reanalyse_after_change(
+            request, session, call_id, f"the transcript was replaced ({source}) by {actor(key)}"
+        )
         details = {"source": source, "segments": len(transcript.segments)}
         audit.record(session, actor(key), "call.transcript_put", call_id, details, origin(request))
     return JSONResponse(to_json(transcript))
@@ -190,14 +192,14 @@ def patch_segment(
         )
         save_transcript(session, call_id, corrected)
         call_records.mark_transcript_edited(session, call_id, "correction", actor(key))
-        _reanalyse(request, session, call_id, f"segment {index} was corrected by {actor(key)}")
+        reanalyse_after_change(request, session, call_id, f"segment {index} was corrected by {actor(key)}")
         changed = [name for name in ("text", "speaker", "role") if getattr(body, name) is not None]
         details = {"segment": index, "changed": changed}
         audit.record(session, actor(key), "call.segment_edit", call_id, details, origin(request))
     return JSONResponse(to_json(corrected))
 
 
-def _reanalyse(request: Request, session, call_id: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+def reanalyse_after_change(request: Request, session, call_id: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     """Characteristics and flags follow the corrected transcript, as the worker's would."""
     services = request.app.state.services
     threshold = services.settings.transcribe.voice_match_threshold

@@ -98,6 +98,12 @@ MATRIX = [
     ("GET", "/metrics", None, dict(admin=OK, compliance=NO, manager=NO, agent=NO)),
     ("GET", "/v1/flags/counts", None, dict(admin=OK, compliance=OK, manager=OK, agent=NO)),
     ("POST", "/v1/calls", {"external_id": "x"}, dict(compliance=NO, manager=NO, agent=NO)),
+    (
+        "POST",
+        "/v1/contacts",
+        {"medium": "chat", "messages": [{"role": "customer", "at": "2026-11-20T10:00:00Z", "text": "hi"}]},
+        dict(compliance=NO, manager=NO, agent=NO),
+    ),  # fmt: skip
     ("PUT", "/v1/calls/{he}/transcript", {"segments": []}, dict(compliance=NO, manager=NO, agent=NO)),
     ("POST", "/v1/rules/preview", {"rule": "x"}, dict(manager=NO, agent=NO)),
     ("GET", "/v1/calls/{he}/voices", None, dict(admin=OK, compliance=OK, manager=NO, agent=NO)),

@@ -205,7 +205,7 @@ def evaluate(rules: Sequence[Rule], facts: CallFacts) -> list[Hit]:
     """The rules this call breaks, each with its evidence."""
     hits = []
     for rule in rules:
-        if not rule.applies_to(facts.transcript.language):
+        if not rule.applies_to(facts.transcript.language, str(facts.metadata.get("medium") or "call")):
             continue
         outcome = _check(rule.when, facts)
         if outcome.matched:

@@ -13,6 +13,7 @@ from ..characteristics import METRICS
 from ..errors import RuleError
 from .model import (
     CATEGORIES,
+    MEDIA,
     METADATA_FIELDS,
     OPERATORS,
     ROLES,
@@ -190,6 +191,7 @@ def parse_rule(spec: Any, where: str) -> Rule:
         "tags",
         "when",
         "min_confidence",
+        "media",
         "__line__",
     }
     if unknown:
@@ -209,6 +211,9 @@ def parse_rule(spec: Any, where: str) -> Rule:
     languages = spec.get("languages", [])
     if not isinstance(languages, list):
         raise _fail(where, line, f"rule {rule_id}: languages must be a list")
+    media = spec.get("media", [])
+    if not isinstance(media, list) or not set(media) <= set(MEDIA):
+        raise _fail(where, line, f"rule {rule_id}: media must be a list of {', '.join(MEDIA)}")
     min_confidence = spec.get("min_confidence")
     if min_confidence is not None and (
         isinstance(min_confidence, bool)
@@ -227,6 +232,7 @@ def parse_rule(spec: Any, where: str) -> Rule:
         tags=tuple(spec.get("tags", [])),
         source=f"{where}:{line}",
         min_confidence=float(min_confidence) if min_confidence is not None else None,
+        media=tuple(media),
     )
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 CATEGORIES = ("agent_conduct", "suspicious_customer", "complaint", "compliance")
+MEDIA = ("call", "chat", "email")  # a contact's medium: recorded speech, or written
 SEVERITIES = ("low", "medium", "high", "critical")
 ROLES = ("agent", "customer", "other", "any")
 OPERATORS = (">", ">=", "<", "<=", "==", "!=")
-METADATA_FIELDS = ("direction", "source", "agent_id", "customer_number", "duration", "language")
+METADATA_FIELDS = ("direction", "source", "agent_id", "customer_number", "duration", "language", "medium")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +121,17 @@ class Rule:
     source: str = ""  # file:line it was loaded from
     # Below this transcript confidence the rule raises no flag; the call is marked for a listen instead.
     min_confidence: float | None = None
+    # call, chat, email; empty: every medium. Silences, interruptions and "in the first 20 seconds"
+    # mean nothing in a chat.
+    media: tuple[str, ...] = ()
 
     @property
     def needs_absence(self) -> bool:
         """The rule concludes from something never being said, which a misheard transcript fakes."""
         return has_absence(self.when)
 
-    def applies_to(self, language: str) -> bool:
-        return not self.languages or language in self.languages
+    def applies_to(self, language: str, medium: str = "call") -> bool:
+        return (not self.languages or language in self.languages) and (not self.media or medium in self.media)
 
 
 @dataclass(frozen=True, slots=True)
