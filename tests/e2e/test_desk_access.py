@@ -12,6 +12,7 @@ import axe_playwright_python
 import pytest
 
 from tests.e2e.desk_pages import open_desk, shot, wait_until
+from tests.integration.test_contacts import CHAT
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
@@ -27,6 +28,7 @@ PAGES = [
     ("agent", "#/agents/a1", "main h1"),
     ("audit", "#/audit", "#audit tbody tr"),
     ("admin", "#/admin", "main table"),
+    ("chat", "#/calls/{chat}", "#conversation article.message"),
 ]
 
 
@@ -46,6 +48,9 @@ def serious_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("width", [1400, 390])
 def test_every_page_passes_axe_and_fits_the_screen(server, browser, width):
     base, desk, _ = server
+    chat = desk.client.post("/v1/contacts", json=CHAT)
+    assert chat.status_code == 201, chat.text
+    desk.calls["chat"] = chat.json()["id"]
     page = open_desk(browser, base, "adam")
     page.set_viewport_size({"width": width, "height": 900})
     failures = {}

@@ -4,6 +4,7 @@ import { flagsSection, qaSection } from "./call_review.js";
 import { progressBar } from "./calls.js";
 import { $, S, api, can, clock, every, h, isRtl, main, params, route, select, showError, svg, when } from "./desk.js";
 import { reviewBar } from "./flags.js";
+import { renderConversation } from "./conversation.js";
 import { summarySection } from "./summary.js";
 
 // --- the call page ----------------------------------------------------------------------------------
@@ -17,11 +18,12 @@ export async function renderCall(callId) {
     main().replaceChildren(h("section", { id: "refused" }, h("h1", {}, "This call cannot be shown"), h("p", {}, e.message)));
     return;
   }
-  const head = h("section", {}, h("h1", {}, `Call ${call.id.slice(0, 8)}`),
+  const head = h("section", {}, h("h1", {}, `${{ chat: "Chat", email: "E-mail" }[call.medium] || "Call"} ${call.id.slice(0, 8)}`),
     h("div", { class: "chips" },
       h("span", { class: "chip" }, `agent ${call.agent_id || "—"}`), h("span", { class: "chip" }, `customer ${call.customer_number || "—"}`),
       h("span", { class: "chip" }, call.direction || "direction unknown"), h("span", { class: "chip" }, when(call.started_at || call.created_at)),
-      h("span", { class: "chip" }, `language ${call.language || "?"}`), h("span", { class: "chip", id: "status" }, call.status)),
+      h("span", { class: "chip" }, `language ${call.language || "?"}`), h("span", { class: "chip", id: "status" }, call.status),
+      call.medium && call.medium !== "call" ? h("span", { class: "chip", id: "medium" }, call.medium) : null),
     driverChips(call));
   if (call.status !== "done") {
     const live = h("p", { id: "live" }, call.status === "failed" ? `Failed: ${call.error || ""}` : progressBar(call));
@@ -56,6 +58,7 @@ export async function renderCall(callId) {
   if (listen) head.append(listen);
   const underReview = reviewBar(call, parseInt(params().get("flag"), 10));
   if (underReview) head.prepend(underReview);
+  if (call.medium && call.medium !== "call") { await renderConversation(call, head); return; }
   const transcript = await api(`/v1/calls/${callId}/transcript`);
   const player = playerSection(call);
   const words = [];

@@ -11,7 +11,7 @@ export function progressBar(call) {
 // The calls list's filters live in the page's address (#/calls?language=he&...), so a link, the back
 // button and a saved view all carry them; the API takes the same names.
 export const CALL_FILTERS = ["status", "agent_id", "team", "direction", "language", "flag", "flag_state", "min_qa", "max_qa",
-  "min_duration", "max_duration", "from", "to", "needs_listen", "sentiment", "driver", "sort", "order", "limit"];
+  "min_duration", "max_duration", "from", "to", "needs_listen", "sentiment", "driver", "medium", "sort", "order", "limit"];
 export const CALL_COLUMNS = [["started", "Started"], [null, "Agent"], [null, "Customer"], [null, "Direction"], [null, "Language"], ["duration", "Duration"], [null, "Status"]];
 
 export function callsQuery(p) {
@@ -44,6 +44,7 @@ export function callFilterForm(p) {
     max_qa: input("max_qa", { type: "number", min: 0, max: 100, size: 4 }),
     sentiment: select("sentiment", [["", "any"], ["negative", "negative"], ["neutral", "neutral"], ["positive", "positive"]], p.get("sentiment")),
     driver: input("driver", { size: 14, maxlength: 64, placeholder: "e.g. billing.refund" }),
+    medium: select("medium", [["", "any"], ["call", "calls"], ["chat", "chats"], ["email", "e-mails"]], p.get("medium")),
   };
   if (reviewer) {
     fields.flag = select("flag", [["", "any"], ...CATEGORIES.map((c) => [c, c.replace("_", " ")])], p.get("flag"));
@@ -52,7 +53,7 @@ export function callFilterForm(p) {
   }
   const labels = { agent_id: "Agent", team: "Team", direction: "Direction", language: "Language", from: "Happened from", to: "to",
     min_duration: "Longer than (min)", max_duration: "Shorter than (min)", min_qa: "QA score from", max_qa: "QA score to",
-    flag: "Flag category", flag_state: "Flag state", needs_listen: "Listen", sentiment: "Customer sentiment", driver: "Driver" };
+    flag: "Flag category", flag_state: "Flag state", needs_listen: "Listen", sentiment: "Customer sentiment", driver: "Driver", medium: "Medium" };
   const keep = { sort: p.get("sort"), order: p.get("order"), limit: p.get("limit"), status: p.get("status") };
   return h("form", {
     class: "inline", id: "call-filters", "aria-label": "Filter calls",
@@ -109,7 +110,8 @@ export async function renderCalls() {
   const row = (c) => h("tr", { dataset: { call: c.id } },
     h("td", {}, h("a", { href: `#/calls/${c.id}` }, when(c.started_at || c.created_at))),
     h("td", {}, c.agent_id || "—"), h("td", {}, c.customer_number || "—"), h("td", {}, c.direction || "—"),
-    h("td", {}, c.language || "—"), h("td", {}, clock(c.audio && c.audio.duration)),
+    h("td", {}, c.language || "—", c.medium && c.medium !== "call" ? h("span", { class: "chip", dataset: { medium: c.medium } }, c.medium) : null),
+    h("td", {}, c.medium && c.medium !== "call" ? "—" : clock(c.audio && c.audio.duration)),
     h("td", {}, c.status === "done" || c.status === "failed" ? c.status : progressBar(c),
       c.needs_listen ? h("span", { class: "chip listen", title: c.needs_listen }, "needs a listen") : null));
   const query = callsQuery(p);

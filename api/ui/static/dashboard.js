@@ -1,7 +1,7 @@
 // The dashboard, open QA disputes, and an agent's QA page.
 
 import { barChart, everyDay, lineChart } from "./charts.js";
-import { CATEGORIES, api, can, go, h, main, params, when } from "./desk.js";
+import { CATEGORIES, api, can, go, h, main, params, select, when } from "./desk.js";
 
 export async function renderDashboard() {
   const p = params();
@@ -11,15 +11,17 @@ export async function renderDashboard() {
   if (p.get("from")) query.set("from", p.get("from"));
   if (p.get("to")) query.set("to", p.get("to"));
   if (!p.get("from") && p.get("days")) query.set("days", p.get("days"));
+  if (p.get("medium")) query.set("medium", p.get("medium"));
   const d = await api(`/v1/dashboard?${query}`);
   const from = h("input", { type: "date", name: "from", value: d.from });
   const to = h("input", { type: "date", name: "to", value: d.to });
+  const medium = select("medium", [["", "all"], ["call", "calls"], ["chat", "chats"], ["email", "e-mails"]], p.get("medium") || "");
   const error = h("p", { class: "form-error", role: "alert" });
   const range = h("form", { class: "inline", id: "dashboard-range", onsubmit: (ev) => {
     ev.preventDefault();
     if (from.value > to.value) { error.textContent = "The first day is after the last."; return; }
-    go("/dashboard", { from: from.value, to: to.value });
-  } }, h("label", {}, "From", from), h("label", {}, "To", to), h("button", { type: "submit" }, "Show"),
+    go("/dashboard", { from: from.value, to: to.value, medium: medium.value });
+  } }, h("label", {}, "From", from), h("label", {}, "To", to), h("label", {}, "Medium", medium), h("button", { type: "submit" }, "Show"),
   [7, 30, 90].map((n) => h("a", { href: `#/dashboard?days=${n}`, class: "small" }, `last ${n} days`)), error);
   const stat = (label, value, id) => h("div", { class: "card" }, h("div", { class: "muted small" }, label), h("div", { class: "stat", id }, String(value)));
   const complaintRules = [...new Set(d.complaints_per_day.flatMap((x) => Object.keys(x).filter((k) => k !== "day")))];
