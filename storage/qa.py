@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .errors import CallNotFound, QaError, ReviewConflict, ScorecardNotFound
 from .qa_auto import AUTO_REVIEWER, counted
+from .qa_points import weighted_points
 from .tables import CallRow, QaReviewRow, ScorecardRow, utcnow
 
 # Criterion names are keys of every review's scores and are typed in as "name:weight:points, ...".
@@ -153,8 +154,7 @@ def list_scorecards(session: Session) -> list[Scorecard]:
 
 def weighted_score(card: Scorecard, scores: dict[str, int]) -> float:
     """0-100: each criterion's share of its points, weighted."""
-    total = sum(c.weight for c in card.criteria)
-    return round(100 * sum(c.weight * scores[c.name] / c.max_points for c in card.criteria) / total, 1)
+    return weighted_points((c.weight, scores[c.name], c.max_points) for c in card.criteria)
 
 
 def add_review(

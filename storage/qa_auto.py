@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .errors import QaError
+from .qa_points import weighted_points
 from .records import LIVE_FLAG_STATES
 from .tables import CallRow, FlagRow, QaReviewRow, ScorecardRow, utcnow
 
@@ -85,7 +86,14 @@ def auto_points(criterion: dict[str, Any], characteristics: dict[str, Any], flag
 def refresh_automatic_reviews(session: Session, call_id: str) -> None:
     """Score the call on every active card with automatic criteria, replacing the earlier automatic
     review when the points changed (the earlier one stays in its history)."""
-    call = session.get(CallRow, call_id)
+    cards = [
+        card
+        for card in session.scalars(
+            select(ScorecardRow).where(ScorecardRow.active.is_(True)).order_by(ScorecardRow.id)
+        )
+        if any(c.get("auto") for c in card.criteria)
+    ]
+    call = session.get(CallRow, call_id) if cards else None  # no automatic criteria: nothing to read
     if call is None:
         return
     characteristics = call.characteristics or {}
@@ -93,9 +101,6 @@ def refresh_automatic_reviews(session: Session, call_id: str) -> None:
         session.scalars(
             select(FlagRow.rule_id).where(FlagRow.call_id == call_id, FlagRow.state.in_(LIVE_FLAG_STATES))
         )
-    )
-    cards = session.scalars(
-        select(ScorecardRow).where(ScorecardRow.active.is_(True)).order_by(ScorecardRow.id)
     )
     for card in cards:
         scores = {
@@ -108,10 +113,10 @@ def refresh_automatic_reviews(session: Session, call_id: str) -> None:
 
 
 def _save(session: Session, call: CallRow, card: ScorecardRow, scores: dict[str, int]) -> None:
-    scored = [c for c in card.criteria if c["name"] in scores]
-    weights = sum(float(c["weight"]) for c in scored)
-    score = round(
-        100 * sum(float(c["weight"]) * scores[c["name"]] / int(c["max_points"]) for c in scored) / weights, 1
+    score = weighted_points(
+        (float(c["weight"]), scores[c["name"]], int(c["max_points"]))
+        for c in card.criteria
+        if c["name"] in scores
     )
     row = session.scalar(
         select(QaReviewRow).where(
