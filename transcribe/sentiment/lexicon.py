@@ -24,6 +24,8 @@ class Lexicon:
     contrasts: frozenset[str]  # "but": what follows counts more than what came before
     prefixes: tuple[str, ...]  # written onto a word: Hebrew ו ה ב ל ש מ כ, Arabic و ف ب ل ك ال
     suffixes: tuple[str, ...]  # endings to try without: plurals, feminine, pronouns
+    # The phrases by their first word, in lexicon order: a word is tried only against its own.
+    phrases_starting: dict[str, tuple[tuple[tuple[str, ...], float], ...]]
 
 
 def _fold(word: str) -> str:
@@ -63,4 +65,8 @@ def lexicon(language: str) -> Lexicon:
                 (_fold(s) for s in data.get("suffixes", "").split(",") if s.strip()), key=len, reverse=True
             )
         ),
+        {
+            first: tuple((p, v) for p, v in phrases.items() if p[0] == first)
+            for first in dict.fromkeys(p[0] for p in phrases)
+        },
     )

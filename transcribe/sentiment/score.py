@@ -72,7 +72,7 @@ def score_text(text: str, language: str) -> Sentiment:
     i = 0
     while i < len(words):
         taken, valence = 1, None
-        for phrase, phrase_valence in lex.phrases.items():
+        for phrase, phrase_valence in lex.phrases_starting.get(words[i], ()):
             if tuple(words[i : i + len(phrase)]) == phrase and len(phrase) > taken - 1:
                 taken, valence = len(phrase), phrase_valence
         if valence is None:
