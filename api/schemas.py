@@ -196,6 +196,11 @@ class TranscriptOut(BaseModel):
         False,
         description="What has been heard so far of a long call still being transcribed (digits masked)",
     )
+    analysis: dict[str, Any] | None = Field(
+        None,
+        description="What callrec concluded from this transcript: each side's sentiment, the call's drivers "
+        '(named and discovered) and its summary: {"sentiment", "drivers", "summary"}',
+    )
 
 
 class MatchedWord(BaseModel):

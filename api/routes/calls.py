@@ -215,6 +215,7 @@ def get_transcript(
         if partial and original:
             raise HTTPException(409, "the call is still being transcribed: no unredacted transcript yet")
         transcript = load_transcript(session, call_id)
+        drivers = call_drivers(session, call_id)
     if original:
         kept = (call.redaction or {}).get("original_transcript_key")
         if not kept:
@@ -223,7 +224,12 @@ def get_transcript(
         transcript = TranscriptIn.model_validate(document).to_transcript(model=document.get("model", ""))
     record_access(request, key, "call.transcript", call_id, {"format": format, "original": original})
     if format == "json":
-        return JSONResponse(to_json(transcript) | ({"partial": True} if partial else {}))
+        if partial:
+            return JSONResponse(to_json(transcript) | {"partial": True})
+        found = call.characteristics or {}
+        # The download stands on its own: what was concluded from this transcript goes with it.
+        analysis = {"sentiment": found.get("sentiment"), "drivers": drivers, "summary": found.get("summary")}
+        return JSONResponse(to_json(transcript) | ({} if original else {"analysis": analysis}))
     return PlainTextResponse(render(transcript, format, recording_id=call_id), media_type=MEDIA_TYPES[format])
 
 

@@ -83,6 +83,9 @@ def test_an_imports_summary_says_why_what_how_it_ended_and_what_follows_and_foll
     assert [a["start"] for a in summary["actions"]] == [13, 25]
     assert [f["start"] for f in summary["follow_ups"]] == [25]
     assert summary["outcome"]["resolved"] is False and summary["outcome"]["evidence"]["start"] == 35
+    exported = client.get(f"/v1/calls/{call_id}/transcript").json()["analysis"]  # the download carries it
+    assert exported["summary"] == summary and exported["sentiment"]["customer"]["overall"] < 0
+    assert {d["id"] for d in exported["drivers"]} == {"service.outage"}
     # A reviewer corrects what the model misheard: the outcome follows the words.
     fixed = client.patch(
         f"/v1/calls/{call_id}/segments/4", json={"text": "Great, that fixed it, thank you so much."}
