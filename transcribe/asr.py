@@ -15,6 +15,7 @@ from faster_whisper.vad import VadOptions
 from storage.records import Word
 
 from .audio import SAMPLE_RATE
+from .first_window import EncoderMemo, ranked_languages
 from .recognised import AsrSegment
 from .settings import TranscribeSettings
 from .weights import ModelSource, choose_device, configure_privacy, resolve_model
@@ -28,6 +29,7 @@ class LoadedModel:
     whisper: WhisperModel
     device: str
     compute_type: str
+    memo: EncoderMemo  # identification's first window, kept for recognition
 
     @property
     def is_multilingual(self) -> bool:
@@ -121,20 +123,19 @@ class Transcriber:
             "loaded whisper model",
             extra={"model": name, "device": self.device, "seconds": round(time.perf_counter() - started, 2)},
         )
-        return LoadedModel(source, whisper, self.device, self.compute_type)
+        return LoadedModel(source, whisper, self.device, self.compute_type, EncoderMemo(whisper))
 
     def detect_language(self, samples: np.ndarray, allowed: list[str]) -> tuple[str, float]:
         """The most probable language among `allowed` (Whisper alone may pick any of ~100)."""
         model = self.default
         if not model.is_multilingual:
             return "en", 1.0
-        _, _, ranked = model.whisper.detect_language(
-            # Its VAD reads all it is given, for a minute of speech: the first ten minutes hold that.
-            audio=samples[: LANGUAGE_SEARCH_S * SAMPLE_RATE],
-            vad_filter=self.settings.vad,
-            vad_parameters=self.vad_options,
-            language_detection_segments=2,
-        )
+        # The piece recognition will take first (transcribe), so its first window is encoded once.
+        _, end = chunk_bounds(samples, self.settings.chunk_s or LANGUAGE_SEARCH_S)[0]
+        vad = self.vad_options if self.settings.vad else None
+        ranked = ranked_languages(model.whisper, model.memo, samples[:end], vad)
+        if not ranked:
+            return "en", 0.0
         candidates = [(lang, prob) for lang, prob in ranked if not allowed or lang in allowed]
         return max(candidates, key=lambda item: item[1]) if candidates else (ranked[0][0], ranked[0][1])
 

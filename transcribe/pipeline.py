@@ -78,7 +78,9 @@ def call_options(engines: Engines, inputs: CallInputs) -> CallOptions:
     call, settings = inputs.call, engines.settings
     return CallOptions(
         channel_roles=call.channel_roles,
-        language=call.language_hint or settings.source_languages.get(call.source),
+        language=call.language_hint
+        or settings.source_languages.get(call.source)
+        or settings.agent_languages.get(call.agent_id or ""),
         allowed_languages=settings.languages,
         direction=call.direction,
         min_speakers=settings.min_speakers,

@@ -67,6 +67,8 @@ class TranscribeSettings(BaseSettings):
     # A source whose calls are all in one language, e.g. {"pbx-haifa": "he"}: its calls skip language
     # identification (as a call whose metadata states its language does).
     source_languages: dict[str, str] = {}
+    # The same per agent whose calls are all in one language, e.g. {"a7": "ar"}.
+    agent_languages: dict[str, str] = {}
     # Mono calls: "builtin" (offline: VAD + resemblyzer voiceprints + clustering), "pyannote" (needs
     # pyannote_pipeline), or "off" (one speaker, role other). Speaker count bounds per call.
     diarization: Literal["builtin", "pyannote", "off"] = "builtin"

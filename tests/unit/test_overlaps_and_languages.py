@@ -96,6 +96,11 @@ def test_a_source_with_one_language_skips_identification_and_a_calls_own_languag
     assert call_options(engines, stated).language == "ar"  # type: ignore[arg-type]
     other = CallInputs(replace(call, source="api"), None, [], [])
     assert call_options(engines, other).language is None  # type: ignore[arg-type]
+    # An agent whose calls are all in one language states it too.
+    by_agent = SimpleNamespace(settings=TranscribeSettings(agent_languages={"a7": "ar"}))
+    agents_call = CallInputs(replace(call, source="api", agent_id="a7"), None, [], [])
+    assert call_options(by_agent, agents_call).language == "ar"  # type: ignore[arg-type]
+    assert call_options(by_agent, other).language is None  # type: ignore[arg-type]
 
     class Counting:  # stands in for the transcriber: what is tested is that it is never asked
         calls = 0
