@@ -69,7 +69,8 @@ def written_language(texts: list[str]) -> str:
 
 
 def conversation(body: ContactIn) -> Transcript:
-    """The messages in order as a transcript: seconds from the first message, one speaker per role."""
+    """The messages in order as a transcript: seconds from the first message, one speaker per author
+    (per role where the author is not named: a chat handed from one agent to another has two)."""
     messages = sorted(body.messages, key=lambda m: as_utc(m.at))
     first = as_utc(messages[0].at)
     if as_utc(messages[-1].at) - first > MAX_SPAN:
@@ -77,12 +78,13 @@ def conversation(body: ContactIn) -> Transcript:
             422, f"the messages span more than {MAX_SPAN.days} days: post it as several contacts"
         )
     segments = tuple(
-        Segment(start, start + MESSAGE_S, m.role, m.role, None, m.text.strip())
+        Segment(start, start + MESSAGE_S, m.author or m.role, m.role, None, m.text.strip())
         for m in messages
         for start in [(as_utc(m.at) - first).total_seconds()]
     )
     language = body.language or written_language([m.text for m in messages])
-    speakers = tuple(Speaker(role, role, None, "contact") for role in dict.fromkeys(m.role for m in messages))
+    authors = dict.fromkeys((m.author or m.role, m.role) for m in messages)
+    speakers = tuple(Speaker(author, role, None, "contact") for author, role in authors)
     return Transcript(language, segments[-1].end, speakers, segments, model=body.medium)
 
 
@@ -98,7 +100,9 @@ def _create(request: Request, body: ContactIn, key: ApiKey) -> JSONResponse:
         {**fields, "started_at": fields["started_at"] or min(m.at for m in body.messages)}
     )
     result = services.ingestor.register_without_audio(metadata, transcript.duration, body.medium, meta)
-    if not result.created:  # the same (source, external_id) again: the contact as first posted
+    # The same (source, external_id) again is the contact as first posted, unless posting it failed
+    # after its row was written: then this post completes it.
+    if not result.created and result.call.transcript_source is not None:
         return JSONResponse(CallCreated(id=result.call.id, status=result.call.status.value).model_dump())
     with services.db.session() as session:
         call_id = result.call.id

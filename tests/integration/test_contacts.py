@@ -116,6 +116,25 @@ def test_a_chat_is_redacted_analysed_searched_and_listed_with_the_calls(admin_ap
     # the same chat again is the same contact
     again = client.post("/v1/contacts", json=CHAT)
     assert again.status_code == 200 and again.json()["id"] == call_id
+    speakers = client.get(f"/v1/calls/{call_id}/transcript").json()["speakers"]
+    assert [(s["id"], s["role"]) for s in speakers] == [("Dan", "customer"), ("Noa", "agent")]
+
+
+def test_a_contact_whose_post_failed_half_way_is_completed_by_posting_it_again(admin_api, monkeypatch):
+    client, _ = admin_api
+    import api.routes.contacts as contacts
+
+    def broken(*args, **kwargs):  # the database went away after the contact's row was written
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(contacts, "save_transcript", broken)
+    with pytest.raises(RuntimeError):
+        client.post("/v1/contacts", json=EMAIL)
+    monkeypatch.undo()
+    again = client.post("/v1/contacts", json=EMAIL)
+    assert again.status_code == 201, again.text
+    call = client.get(f"/v1/calls/{again.json()['id']}").json()
+    assert call["status"] == "done" and call["characteristics"]["summary"]["actions"]
 
 
 def test_an_email_keeps_its_headers_and_a_redacted_subject(admin_api):
