@@ -11,3 +11,8 @@ class RuleError(Exception):
 
 class ModelUnavailable(Exception):
     """The configured model cannot be loaded here."""
+
+
+class SummaryUnavailable(Exception):
+    """The operator's LLM endpoint failed or answered something that is not a summary; the call keeps
+    its extractive summary."""

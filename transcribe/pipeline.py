@@ -28,6 +28,7 @@ from .analyse import analyse
 from .asr import Transcriber
 from .audio import Audio
 from .drivers.named import NamedDriver
+from .errors import SummaryUnavailable
 from .partial import Publish
 from .peaks import waveform_peaks
 from .recognition import CallOptions, Diarizer, ProgressFn, Timings, overall, transcribe_audio
@@ -35,7 +36,7 @@ from .redact.call import redact_call
 from .rules.model import Rule
 from .sentiment.call import with_sentiment
 from .settings import TranscribeSettings
-from .summary.llm import SummaryUnavailable, abstractive_summary
+from .summary.llm import abstractive_summary
 from .voiceprints import VoiceEncoder, voiceprints
 from .watchlist import RULE_ID as WATCHLIST_RULE_ID
 from .watchlist import watchlist_flag

@@ -81,6 +81,7 @@ def test_nothing_found_leaves_the_transcript_as_it_was():
     [
         ("and 5 -8 -12 -20 -7,", "3 -1 -7."),  # tiny.en in float32: misheard words written as digits
         ("12 20 7 3 1 7", None),  # expiry and code in one breath
+        ("and 12-27 -pammon,", "3 -1 -pammon."),  # tiny.en int8 on another CPU: "seven" heard as a word
     ],
 )
 def test_after_a_card_its_expiry_and_code_are_found_however_the_model_writes_them(expiry_answer, code_answer):
@@ -96,6 +97,17 @@ def test_after_a_card_its_expiry_and_code_are_found_however_the_model_writes_the
     assert summarise(spans) == {"card": 1, "expiry": 1, "cvv": 1}
     redacted = " ".join(s.text for s in redact(transcript(*turns), spans).segments)
     assert not any(ch.isdigit() for ch in redacted), redacted
+
+
+def test_a_short_number_inside_a_longer_answer_after_a_card_is_not_its_code():
+    spans = find_pii(
+        transcript(
+            ("A", "what is the card number", 0),
+            ("C", "4 5 8 0 1 2 3 4 5 6 7 8 9 0 1 5", 5),
+            ("C", "I have 31 days left on the plan and I paid on time", 20),
+        )
+    )
+    assert summarise(spans) == {"card": 1}
 
 
 def test_numbers_long_after_a_card_are_not_taken_for_its_expiry():

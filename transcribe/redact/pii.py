@@ -304,7 +304,11 @@ def find_pii(transcript: Transcript) -> list[Span]:
                 and tokens[first].start - card_said_at <= CARD_FOLLOW_S
             ):
                 ends = [*at[1:], last + 1]  # the token after each piece
-                for part, a, b in after_card(pieces):
+                parts = after_card(pieces)
+                if not parts and _says_only(tokens, first, last, pieces):
+                    # a code heard in part: "three one seven" written "3 -1 -pammon"
+                    parts = [("cvv", 0, len(pieces) - 1)]
+                for part, a, b in parts:
                     spans.append(_span(part, tokens[at[a] : ends[b]], speaker))
                 continue
             if kind == "card":
@@ -313,6 +317,14 @@ def find_pii(transcript: Transcript) -> list[Span]:
                 start = first - (letter_tokens if kind == "iban" else 0)
                 spans.append(_span(kind, tokens[start : last + 1], speaker))
     return sorted(spans, key=lambda s: (s.start, s.speaker))
+
+
+def _says_only(tokens: list[_Token], first: int, last: int, pieces: Sequence[str]) -> bool:
+    """A short number (two to four digits) that is what its turn says: no more other words than its
+    own. Soon after a card, that is its security code even when a digit was misheard as a word."""
+    turn = sum(t.where[0] == tokens[first].where[0] for t in tokens)
+    taken = last - first + 1
+    return 2 <= len("".join(pieces)) <= 4 and turn - taken <= taken
 
 
 def _iban_letters(tokens: list[_Token], first: int) -> tuple[str, int]:

@@ -10,15 +10,12 @@ import httpx
 
 from storage.records import Transcript
 
+from ..errors import SummaryUnavailable
 from ..settings import TranscribeSettings
 
 MAX_PROMPT_CHARS = 24_000  # about 6,000 tokens: a long call is cut, not sent whole
 MAX_SUMMARY_CHARS = 4_000
 LANGUAGE_NAMES = {"he": "Hebrew", "ar": "Arabic", "en": "English"}
-
-
-class SummaryUnavailable(Exception):
-    """The LLM endpoint failed or answered something that is not a summary."""
 
 
 def _clock(seconds: float) -> str:
