@@ -1,11 +1,11 @@
 """Language identification that recognition does not pay for twice.
 
-Identification encodes a side's first 30 s of speech; recognition then encodes the same window again
-(faster-whisper gives no way to hand it over). Here identification computes that window exactly as
-recognition will (the same VAD, the same features over the same piece of audio) and the model keeps
-its encoder output: when recognition asks to encode a window with the same features, it gets the kept
-output instead of a second encoder pass. Anything else is encoded as always, so a miss costs nothing
-but the comparison.
+Identification finds a side's speech (VAD) and encodes its first 30 s; recognition then does both
+again (faster-whisper gives no way to hand them over). Here identification computes them exactly as
+recognition will (the same VAD options, the same features over the same piece of audio) and keeps
+them: when recognition asks for the speech of the same samples, or to encode a window with the same
+features, it gets the kept result instead of a second pass. Anything else is computed as always, so a
+miss costs nothing but the comparison.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hashlib
 from collections import OrderedDict
 from typing import Any
 
+import faster_whisper.transcribe
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
@@ -35,8 +36,7 @@ class EncoderMemo:
 
     @staticmethod
     def _key(features: np.ndarray) -> bytes:
-        window = np.ascontiguousarray(features, dtype=np.float32)
-        return repr(window.shape).encode() + hashlib.blake2b(window.tobytes(), digest_size=16).digest()
+        return _digest(features)
 
     def remember(self, features: np.ndarray, output: Any) -> None:
         self._kept[self._key(features)] = output
@@ -51,6 +51,36 @@ class EncoderMemo:
         return self._encode(features)
 
 
+def _digest(array: np.ndarray, extra: str = "") -> bytes:
+    window = np.ascontiguousarray(array, dtype=np.float32)
+    return (repr(window.shape) + extra).encode() + hashlib.blake2b(window.tobytes(), digest_size=16).digest()
+
+
+_speech_kept: OrderedDict[bytes, list[dict[str, int]]] = OrderedDict()
+_find_speech = get_speech_timestamps
+
+
+def speech_of(
+    samples: np.ndarray, options: VadOptions | None = None, *args: Any, **kwargs: Any
+) -> list[dict[str, int]]:
+    """Silero VAD's speech regions of `samples`, kept for the next caller with the same samples and
+    options (identification, then recognition)."""
+    if args or kwargs:
+        return _find_speech(samples, options, *args, **kwargs)
+    key = _digest(samples, repr(options))
+    found = _speech_kept.pop(key, None)
+    if found is None:
+        found = _find_speech(samples, options)
+        _speech_kept[key] = found
+        while len(_speech_kept) > KEEP:
+            _speech_kept.popitem(last=False)
+    return [dict(region) for region in found]
+
+
+# Recognition asks faster-whisper's transcribe for the speech; it finds it through this name.
+faster_whisper.transcribe.get_speech_timestamps = speech_of  # type: ignore[assignment]
+
+
 def ranked_languages(
     whisper: WhisperModel, memo: EncoderMemo, samples: np.ndarray, vad: VadOptions | None
 ) -> list[tuple[str, float]]:
@@ -58,7 +88,7 @@ def ranked_languages(
     second, when the first is unsure), computed as faster-whisper's transcribe computes its windows."""
     audio = samples
     if vad is not None:
-        chunks, _ = collect_chunks(samples, get_speech_timestamps(samples, vad))
+        chunks, _ = collect_chunks(samples, speech_of(samples, vad))
         audio = np.concatenate(chunks, axis=0)
     features = whisper.feature_extractor(audio)
     content = features.shape[-1] - 1  # as transcribe: the last frame is not content
