@@ -3,10 +3,9 @@ per day and whether each is rising), the discovered themes, and discovery on req
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from storage import audit
@@ -15,7 +14,7 @@ from storage.driver_match import Theme
 from storage.drivers import discovered_drivers, driver_report
 
 from ..auth import actor, admin_only, call_scope, flag_reviewer, origin
-from .dashboard import MAX_DAYS, period, zone_named
+from .periods import Period, period_query
 
 router = APIRouter(prefix="/v1/drivers", tags=["drivers"])
 
@@ -31,21 +30,17 @@ def _theme_json(theme: Theme) -> dict[str, Any]:
 def get_drivers(
     request: Request,
     key: ApiKey = Depends(flag_reviewer),
-    days: int = Query(7, ge=1, le=MAX_DAYS, description="The last N days, today included (without from/to)"),
-    from_: date | None = Query(None, alias="from", description="First day, inclusive (YYYY-MM-DD, local)"),
-    to: date | None = Query(None, description="Last day, inclusive"),
-    tz: str = Query("UTC", max_length=64, description="The operator's time zone, e.g. Asia/Jerusalem"),
+    asked: Period = Depends(period_query(7)),
 ) -> dict[str, Any]:
     """The top drivers (named and discovered) of the period, each with its calls, the previous period's
     calls, calls per day and `rising` (at least 10 calls and 1.5 times the mean of the three periods
     before); within the viewer's scope."""
-    zone = zone_named(tz)
-    first, last = period(days, from_, to, zone)
-    since = datetime.combine(first, time(), zone)
-    until = datetime.combine(last + timedelta(days=1), time(), zone)
     with request.app.state.services.db.session() as session:
-        drivers = driver_report(session, since, until, call_scope(request, key), zone)
-    return {"from": first.isoformat(), "to": last.isoformat(), "time_zone": zone.key, "drivers": drivers}
+        drivers = driver_report(session, asked.since, asked.until, call_scope(request, key), asked.zone)
+    return {
+        "from": asked.first.isoformat(), "to": asked.last.isoformat(), "time_zone": asked.zone.key,
+        "drivers": drivers,
+    }  # fmt: skip
 
 
 @router.get("/discovered")
